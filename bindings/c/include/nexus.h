@@ -1,0 +1,65 @@
+/* nexus C ABI (C99). Every function returns a nexus_status and never aborts on bad input:
+ * NULL pointers, short buffers and malformed data are reported as status codes, and outputs are
+ * left untouched on failure unless a function says otherwise. No function allocates. */
+#ifndef NEXUS_H
+#define NEXUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NEXUS_C_API_VERSION 1
+
+/* Status codes; values 1..13 mirror nexus::error in the C++ library. */
+typedef enum nexus_status {
+    NEXUS_OK = 0,
+    NEXUS_ERR_BUFFER_TOO_SMALL = 1,
+    NEXUS_ERR_TRUNCATED = 2,
+    NEXUS_ERR_INVALID_ARGUMENT = 3,
+    NEXUS_ERR_INVALID_LENGTH = 4,
+    NEXUS_ERR_BAD_ENCODING = 5,
+    NEXUS_ERR_OUT_OF_RANGE = 6,
+    NEXUS_ERR_FULL = 7,
+    NEXUS_ERR_EMPTY = 8,
+    NEXUS_ERR_NOT_FOUND = 9,
+    NEXUS_ERR_AUTH_FAILED = 10,
+    NEXUS_ERR_WEAK_KEY = 11,
+    NEXUS_ERR_IO_FAILED = 12,
+    NEXUS_ERR_UNSUPPORTED = 13,
+    NEXUS_ERR_NULL_POINTER = 100
+} nexus_status;
+
+typedef enum nexus_byte_order { NEXUS_BIG_ENDIAN = 0, NEXUS_LITTLE_ENDIAN = 1 } nexus_byte_order;
+
+/* A static, NUL-terminated description of a status ("ok", "buffer too small", ...). Unknown
+ * values give "unknown status". Never NULL. */
+const char* nexus_status_string(int status);
+
+/* Library version as "major.minor.patch" (static string) and as major<<16 | minor<<8 | patch. */
+const char* nexus_version_string(void);
+uint32_t nexus_version_number(void);
+
+/* Lower-case hex of in[0..in_len) into out, NUL-terminated: needs out_cap >= 2*in_len + 1.
+ * *out_len (optional, may be NULL) receives the number of digits written. */
+nexus_status nexus_hex_encode(const uint8_t* in, size_t in_len, char* out, size_t out_cap,
+                              size_t* out_len);
+/* Hex digits (either case, even count) into bytes; needs out_cap >= in_len / 2. */
+nexus_status nexus_hex_decode(const char* in, size_t in_len, uint8_t* out, size_t out_cap,
+                              size_t* out_len);
+
+/* Unsigned integer of width 1, 2, 4 or 8 bytes read from the start of in, in the given order. */
+nexus_status nexus_load_uint(const uint8_t* in, size_t in_len, size_t width, nexus_byte_order order,
+                             uint64_t* value);
+/* Writes value as width (1, 2, 4, 8) bytes; a value that does not fit the width is
+ * NEXUS_ERR_OUT_OF_RANGE. */
+nexus_status nexus_store_uint(uint64_t value, size_t width, nexus_byte_order order, uint8_t* out,
+                              size_t out_cap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NEXUS_H */

@@ -1,0 +1,171 @@
+/* Tests the nexus C ABI from C99, against the shared vectors in test-vectors/. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nexus.h"
+
+static int passed = 0;
+static int failed = 0;
+
+#define EXPECT(cond)                                                         \
+    do {                                                                     \
+        if (cond) {                                                          \
+            ++passed;                                                        \
+        } else {                                                             \
+            ++failed;                                                        \
+            fprintf(stderr, "%s:%d: expectation failed: %s\n", __FILE__, __LINE__, #cond); \
+        }                                                                    \
+    } while (0)
+
+static cJSON* load_vectors(const char* name) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", NEXUS_TEST_VECTORS_DIR, name);
+    FILE* f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(2);
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char* text = malloc((size_t)n + 1);
+    if (!text || fread(text, 1, (size_t)n, f) != (size_t)n) exit(2);
+    text[n] = '\0';
+    fclose(f);
+    cJSON* json = cJSON_Parse(text);
+    free(text);
+    if (!json) {
+        fprintf(stderr, "bad JSON in %s\n", path);
+        exit(2);
+    }
+    return json;
+}
+
+static const char* str_field(const cJSON* obj, const char* key) {
+    const cJSON* item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(item) ? item->valuestring : "";
+}
+
+/* Decodes test-supplied hex with the library itself after hex is tested; returns length. */
+static size_t unhex(const char* hex, uint8_t* out, size_t cap) {
+    size_t n = 0;
+    if (nexus_hex_decode(hex, strlen(hex), out, cap, &n) != NEXUS_OK) {
+        fprintf(stderr, "vector hex does not decode: %s\n", hex);
+        exit(2);
+    }
+    return n;
+}
+
+static void test_version(void) {
+    char expect[32];
+    uint32_t v = nexus_version_number();
+    snprintf(expect, sizeof expect, "%u.%u.%u", (unsigned)(v >> 16), (unsigned)((v >> 8) & 0xff),
+             (unsigned)(v & 0xff));
+    EXPECT(strcmp(expect, nexus_version_string()) == 0);
+    EXPECT(strcmp(nexus_status_string(NEXUS_OK), "ok") == 0);
+    EXPECT(strcmp(nexus_status_string(NEXUS_ERR_BUFFER_TOO_SMALL), "buffer too small") == 0);
+    EXPECT(strcmp(nexus_status_string(NEXUS_ERR_NULL_POINTER), "null pointer") == 0);
+    EXPECT(strcmp(nexus_status_string(-5), "unknown status") == 0);
+    EXPECT(strcmp(nexus_status_string(14), "unknown status") == 0);
+}
+
+static void test_hex(void) {
+    cJSON* v = load_vectors("hex.json");
+    const cJSON* c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(v, "cases")) {
+        const char* ascii = str_field(c, "ascii");
+        const char* hex = str_field(c, "hex");
+        char out[64];
+        size_t n = 99;
+        EXPECT(nexus_hex_encode((const uint8_t*)ascii, strlen(ascii), out, sizeof out, &n) == NEXUS_OK);
+        EXPECT(n == strlen(hex) && strcmp(out, hex) == 0);
+        uint8_t back[32];
+        EXPECT(nexus_hex_decode(hex, strlen(hex), back, sizeof back, &n) == NEXUS_OK);
+        EXPECT(n == strlen(ascii) && memcmp(back, ascii, n) == 0);
+    }
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(v, "upper_case_accepted")) {
+        uint8_t a[16], b[16];
+        size_t na = 0, nb = 0;
+        const char* hex = str_field(c, "hex");
+        EXPECT(nexus_hex_decode(hex, strlen(hex), a, sizeof a, &na) == NEXUS_OK);
+        nb = unhex(str_field(c, "bytes_hex"), b, sizeof b);
+        EXPECT(na == nb && memcmp(a, b, na) == 0);
+    }
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(v, "invalid")) {
+        uint8_t out[8] = {7, 7, 7, 7, 7, 7, 7, 7};
+        EXPECT(nexus_hex_decode(c->valuestring, strlen(c->valuestring), out, sizeof out, NULL) ==
+               NEXUS_ERR_BAD_ENCODING);
+        EXPECT(out[0] == 7);
+    }
+    cJSON_Delete(v);
+
+    /* Bad pointers and short buffers are errors, never crashes. */
+    char small[4];
+    const uint8_t two[2] = {1, 2};
+    EXPECT(nexus_hex_encode(two, 2, small, sizeof small, NULL) == NEXUS_ERR_BUFFER_TOO_SMALL);
+    EXPECT(nexus_hex_encode(NULL, 2, small, sizeof small, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_hex_encode(two, 2, NULL, 5, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_hex_encode(two, 2, small, 0, NULL) == NEXUS_ERR_BUFFER_TOO_SMALL);
+    EXPECT(nexus_hex_encode(NULL, 0, small, 1, NULL) == NEXUS_OK && small[0] == '\0');
+    uint8_t one[1];
+    EXPECT(nexus_hex_decode("0102", 4, one, 1, NULL) == NEXUS_ERR_BUFFER_TOO_SMALL);
+    EXPECT(nexus_hex_decode(NULL, 4, one, 1, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_hex_decode("01", 2, NULL, 1, NULL) == NEXUS_ERR_NULL_POINTER);
+}
+
+static void test_byte_order(void) {
+    cJSON* v = load_vectors("byte_order.json");
+    const cJSON* c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(v, "cases")) {
+        size_t width = (size_t)cJSON_GetObjectItemCaseSensitive(c, "width")->valueint;
+        uint8_t vb[8], big[8], little[8], out[8];
+        size_t n = unhex(str_field(c, "value"), vb, sizeof vb);
+        uint64_t value = 0;
+        for (size_t i = 0; i < n; ++i) value = (value << 8) | vb[i];
+        unhex(str_field(c, "big"), big, sizeof big);
+        unhex(str_field(c, "little"), little, sizeof little);
+        EXPECT(nexus_store_uint(value, width, NEXUS_BIG_ENDIAN, out, sizeof out) == NEXUS_OK);
+        EXPECT(memcmp(out, big, width) == 0);
+        EXPECT(nexus_store_uint(value, width, NEXUS_LITTLE_ENDIAN, out, sizeof out) == NEXUS_OK);
+        EXPECT(memcmp(out, little, width) == 0);
+        uint64_t back = 0;
+        EXPECT(nexus_load_uint(big, width, width, NEXUS_BIG_ENDIAN, &back) == NEXUS_OK && back == value);
+        EXPECT(nexus_load_uint(little, width, width, NEXUS_LITTLE_ENDIAN, &back) == NEXUS_OK &&
+               back == value);
+        EXPECT(nexus_load_uint(big, width - 1, width, NEXUS_BIG_ENDIAN, &back) == NEXUS_ERR_TRUNCATED);
+        EXPECT(nexus_store_uint(value, width, NEXUS_BIG_ENDIAN, out, width - 1) ==
+               NEXUS_ERR_BUFFER_TOO_SMALL);
+    }
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(v, "out_of_range")) {
+        size_t width = (size_t)cJSON_GetObjectItemCaseSensitive(c, "width")->valueint;
+        uint8_t vb[8], out[8];
+        size_t n = unhex(str_field(c, "value"), vb, sizeof vb);
+        uint64_t value = 0;
+        for (size_t i = 0; i < n; ++i) value = (value << 8) | vb[i];
+        EXPECT(nexus_store_uint(value, width, NEXUS_LITTLE_ENDIAN, out, sizeof out) == NEXUS_ERR_OUT_OF_RANGE);
+    }
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(v, "invalid_widths")) {
+        uint8_t buf[16] = {0};
+        uint64_t value = 0;
+        EXPECT(nexus_store_uint(0, (size_t)c->valueint, NEXUS_BIG_ENDIAN, buf, sizeof buf) ==
+               NEXUS_ERR_INVALID_ARGUMENT);
+        EXPECT(nexus_load_uint(buf, sizeof buf, (size_t)c->valueint, NEXUS_BIG_ENDIAN, &value) ==
+               NEXUS_ERR_INVALID_ARGUMENT);
+    }
+    cJSON_Delete(v);
+    uint8_t buf[8] = {0};
+    uint64_t value = 0;
+    EXPECT(nexus_load_uint(buf, 8, 4, (nexus_byte_order)7, &value) == NEXUS_ERR_INVALID_ARGUMENT);
+    EXPECT(nexus_load_uint(buf, 8, 4, NEXUS_BIG_ENDIAN, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_store_uint(1, 4, NEXUS_BIG_ENDIAN, NULL, 4) == NEXUS_ERR_NULL_POINTER);
+}
+
+int main(void) {
+    test_version();
+    test_hex();
+    test_byte_order();
+    printf("nexus C ABI: %d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}

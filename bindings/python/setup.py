@@ -1,0 +1,31 @@
+# Builds the `nexus` Python package: a pybind11 extension (nexus._nexus) on the header-only
+# C++ library, plus the pure-Python package around it. Offline: only Debian's setuptools and
+# pybind11 are needed (pip install --no-build-isolation ./bindings/python).
+import os
+
+from pybind11.setup_helpers import Pybind11Extension, build_ext
+from setuptools import setup
+
+here = os.path.dirname(os.path.abspath(__file__))
+include = os.path.normpath(os.path.join(here, "..", "..", "include"))
+if not os.path.isdir(os.path.join(include, "nexus")):
+    raise SystemExit(f"nexus headers not found at {include}: build from the nexus source tree")
+
+ext = Pybind11Extension(
+    "nexus._nexus",
+    sorted(os.path.join("src", f) for f in os.listdir(os.path.join(here, "src")) if f.endswith(".cpp")),
+    include_dirs=[include, os.path.join(here, "src")],
+    cxx_std=20,
+    extra_compile_args=["-O2", "-Wall", "-Wextra"],
+)
+
+setup(
+    name="nexus",
+    version="0.1.0",
+    description="Python bindings of nexus, a header-only mesh-network protocol library",
+    packages=["nexus"],
+    ext_modules=[ext],
+    cmdclass={"build_ext": build_ext},
+    python_requires=">=3.9",
+    zip_safe=False,
+)

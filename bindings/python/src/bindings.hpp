@@ -1,0 +1,58 @@
+// Shared helpers of the Python binding: bytes <-> span and nexus::error -> Python exceptions.
+#pragma once
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <nexus/core/result.hpp>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace nexus::python {
+
+namespace py = pybind11;
+
+/// A read-only view of a bytes object's buffer (valid while the object lives).
+inline std::span<const std::uint8_t> as_span(const py::bytes& b) {
+    char* data = nullptr;
+    Py_ssize_t size = 0;
+    if (PyBytes_AsStringAndSize(b.ptr(), &data, &size) != 0) throw py::error_already_set();
+    return {reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(size)};
+}
+
+inline py::bytes to_bytes(std::span<const std::uint8_t> s) {
+    return py::bytes(reinterpret_cast<const char*>(s.data()), s.size());
+}
+
+/// Raises ValueError carrying the library's error text.
+[[noreturn]] inline void raise(nexus::error e) {
+    throw py::value_error(std::string(nexus::to_string(e)));
+}
+
+template <class T>
+void check(const nexus::result<T>& r) {
+    if (!r) raise(r.error());
+}
+
+inline bool parse_order(std::string_view order) {
+    if (order == "big") return true;
+    if (order == "little") return false;
+    throw py::value_error("order must be 'big' or 'little'");
+}
+
+/// Requires an exact length, raising ValueError with the argument's name otherwise.
+inline std::span<const std::uint8_t> exact(const py::bytes& b, std::size_t n, const char* what) {
+    auto s = as_span(b);
+    if (s.size() != n)
+        throw py::value_error(std::string(what) + " must be " + std::to_string(n) + " bytes");
+    return s;
+}
+
+void bind_core(py::module_& m);
+/// Defined in layers.cpp: registers every protocol layer's submodule.
+void bind_all_layers(py::module_& m);
+
+}  // namespace nexus::python

@@ -1,0 +1,8 @@
+// Registers the submodules of each protocol layer that has Python bindings.
+#include "bindings.hpp"
+
+namespace nexus::python {
+
+void bind_all_layers(py::module_& /*m*/) {}
+
+}  // namespace nexus::python

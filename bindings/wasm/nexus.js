@@ -1,0 +1,98 @@
+'use strict';
+// JavaScript API of the nexus WebAssembly module. Uint8Array in, Uint8Array out; failures
+// throw NexusError carrying the C status code. Load once: `const nexus = await require('./nexus').load()`.
+
+const createNexusCore = require('./nexus_core.js');
+
+const STATUS = {
+  0: 'ok', 1: 'buffer_too_small', 2: 'truncated', 3: 'invalid_argument', 4: 'invalid_length',
+  5: 'bad_encoding', 6: 'out_of_range', 7: 'full', 8: 'empty', 9: 'not_found',
+  10: 'auth_failed', 11: 'weak_key', 12: 'io_failed', 13: 'unsupported', 100: 'null_pointer',
+};
+
+class NexusError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.name = 'NexusError';
+    this.status = status;
+    this.code = STATUS[status] || 'unknown';
+  }
+}
+
+function wrap(m) {
+  const enc = new TextEncoder();
+
+  function check(status) {
+    if (status !== 0) throw new NexusError(status, m.UTF8ToString(m._nexus_status_string(status)));
+  }
+  // Runs fn with n bytes of WASM memory, freed afterwards whatever happens.
+  function withAlloc(n, fn) {
+    const p = m._malloc(Math.max(n, 1));
+    if (!p) throw new NexusError(7, 'out of WASM memory');
+    try { return fn(p); } finally { m._free(p); }
+  }
+  function bytesArg(b, name) {
+    if (!(b instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
+    return b;
+  }
+  function withBytes(b, fn) {
+    return withAlloc(b.length, (p) => { m.HEAPU8.set(b, p); return fn(p); });
+  }
+  function orderCode(order) {
+    if (order === 'big') return 0;
+    if (order === 'little') return 1;
+    throw new TypeError("order must be 'big' or 'little'");
+  }
+  function readU64(p) {
+    const lo = BigInt(m.HEAPU32[p >>> 2]);
+    const hi = BigInt(m.HEAPU32[(p >>> 2) + 1]);
+    return (hi << 32n) | lo;
+  }
+  function readU32(p) { return m.HEAPU32[p >>> 2]; }
+
+  return {
+    NexusError,
+    version: () => m.UTF8ToString(m._nexus_version_string()),
+    versionNumber: () => m._nexus_version_number() >>> 0,
+    statusString: (s) => m.UTF8ToString(m._nexus_status_string(s)),
+
+    hexEncode(data) {
+      bytesArg(data, 'data');
+      return withBytes(data, (pin) => withAlloc(2 * data.length + 1, (pout) => {
+        check(m._nexus_hex_encode(pin, data.length, pout, 2 * data.length + 1, 0));
+        return m.UTF8ToString(pout);
+      }));
+    },
+    hexDecode(text) {
+      if (typeof text !== 'string') throw new TypeError('text must be a string');
+      const t = enc.encode(text);
+      const cap = t.length >> 1;
+      return withBytes(t, (pin) => withAlloc(cap, (pout) => withAlloc(4, (plen) => {
+        check(m._nexus_hex_decode(pin, t.length, pout, cap, plen));
+        return m.HEAPU8.slice(pout, pout + readU32(plen));
+      })));
+    },
+    loadUint(data, width, order = 'big') {
+      bytesArg(data, 'data');
+      return withBytes(data, (pin) => withAlloc(8, (pv) => {
+        check(m._nexus_load_uint(pin, data.length, width, orderCode(order), pv));
+        return readU64(pv);
+      }));
+    },
+    storeUint(value, width, order = 'big') {
+      const v = BigInt(value);
+      if (v < 0n || v > 0xffffffffffffffffn) throw new NexusError(6, 'value out of range');
+      const code = orderCode(order);
+      return withAlloc(8, (pout) => {
+        check(m._nexus_store_uint(v, width, code, pout, 8));
+        return m.HEAPU8.slice(pout, pout + width);
+      });
+    },
+  };
+}
+
+async function load() {
+  return wrap(await createNexusCore());
+}
+
+module.exports = { load, NexusError };

@@ -1,0 +1,42 @@
+// Constant-time helpers for secret data: comparison, selection and wiping.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace nexus::crypto {
+
+/// True when a and b hold the same bytes. Runs in time that depends only on the lengths.
+inline bool ct_equal(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) noexcept {
+    if (a.size() != b.size()) return false;
+    std::uint32_t diff = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<std::uint32_t>(a[i] ^ b[i]);
+    // Map diff == 0 to 1 and anything else to 0 without a data-dependent branch.
+    return ((diff - 1u) >> 8) & 1u;
+}
+
+/// True when every byte of a is zero, in time that depends only on the length.
+inline bool ct_is_zero(std::span<const std::uint8_t> a) noexcept {
+    std::uint32_t acc = 0;
+    for (std::uint8_t b : a) acc |= b;
+    return ((acc - 1u) >> 8) & 1u;
+}
+
+/// Overwrites memory so the compiler cannot drop the stores as dead.
+inline void secure_wipe(void* p, std::size_t n) noexcept {
+    volatile std::uint8_t* v = static_cast<volatile std::uint8_t*>(p);
+    for (std::size_t i = 0; i < n; ++i) v[i] = 0;
+#if defined(__GNUC__) || defined(__clang__)
+    __asm__ __volatile__("" : : "r"(p) : "memory");
+#endif
+}
+
+inline void secure_wipe(std::span<std::uint8_t> s) noexcept { secure_wipe(s.data(), s.size()); }
+
+template <class T>
+inline void secure_wipe_object(T& obj) noexcept {
+    secure_wipe(static_cast<void*>(&obj), sizeof(T));
+}
+
+}  // namespace nexus::crypto

@@ -1,0 +1,268 @@
+// Tests the fixed-capacity containers against the standard library's growing ones as a model:
+// random operation sequences must agree, "full" must be an error, and nothing may allocate.
+#include <doctest/doctest.h>
+
+#include <deque>
+#include <list>
+#include <vector>
+#include <map>
+#include <memory>
+#include <random>
+
+#include "nexus/core/lru_cache.hpp"
+#include "nexus/core/ring_buffer.hpp"
+#include "nexus/core/static_map.hpp"
+#include "nexus/core/static_vector.hpp"
+#include "support/alloc_counter.hpp"
+
+using namespace nexus;
+
+namespace {
+// Counts live objects so tests can prove construction and destruction are balanced.
+struct tracked {
+    static inline int live = 0;
+    int v;
+    explicit tracked(int x = 0) : v(x) { ++live; }
+    tracked(const tracked& o) : v(o.v) { ++live; }
+    tracked(tracked&& o) noexcept : v(o.v) { ++live; }
+    tracked& operator=(const tracked&) = default;
+    tracked& operator=(tracked&&) noexcept = default;
+    ~tracked() { --live; }
+};
+}  // namespace
+
+TEST_CASE("static_vector agrees with std::vector on random operations") {
+    std::mt19937 gen(1);
+    static_vector<int, 32> v;
+    std::vector<int> model;
+    for (int step = 0; step < 20000; ++step) {
+        const int op = static_cast<int>(gen() % 5);
+        const int x = static_cast<int>(gen() % 1000);
+        if (op <= 1) {
+            auto r = v.push_back(x);
+            if (model.size() < 32) {
+                REQUIRE(r);
+                model.push_back(x);
+            } else {
+                REQUIRE(r.error() == error::full);
+            }
+        } else if (op == 2 && !model.empty()) {
+            const std::size_t i = gen() % model.size();
+            REQUIRE(v.erase(i));
+            model.erase(model.begin() + static_cast<long>(i));
+        } else if (op == 3) {
+            const std::size_t i = gen() % (model.size() + 1);
+            auto r = v.insert(i, x);
+            if (model.size() < 32) {
+                REQUIRE(r);
+                model.insert(model.begin() + static_cast<long>(i), x);
+            } else {
+                REQUIRE(r.error() == error::full);
+            }
+        } else if (op == 4 && !model.empty()) {
+            REQUIRE(v.pop_back());
+            model.pop_back();
+        }
+        REQUIRE(v.size() == model.size());
+        for (std::size_t i = 0; i < model.size(); ++i) REQUIRE(v[i] == model[i]);
+    }
+}
+
+TEST_CASE("static_vector bounds, errors and object lifetimes") {
+    {
+        static_vector<tracked, 4> v;
+        NEXUS_CHECK_NO_ALLOC({
+            for (int i = 0; i < 4; ++i) REQUIRE(v.emplace_back(i));
+        });
+        CHECK(tracked::live == 4);
+        CHECK(v.emplace_back(5).error() == error::full);
+        CHECK(v.at(4).error() == error::out_of_range);
+        CHECK((*v.at(3))->v == 3);
+        REQUIRE(v.swap_erase(0));
+        CHECK(v[0].v == 3);
+        CHECK(tracked::live == 3);
+        static_vector<tracked, 4> copy = v;
+        CHECK(tracked::live == 6);
+        static_vector<tracked, 4> moved = std::move(copy);
+        CHECK(copy.empty());
+        CHECK(moved.size() == 3);
+        CHECK(v.erase(7).error() == error::out_of_range);
+        v.clear();
+        CHECK(v.pop_back().error() == error::empty);
+    }
+    CHECK(tracked::live == 0);
+}
+
+TEST_CASE("ring_buffer agrees with std::deque as a FIFO") {
+    std::mt19937 gen(2);
+    ring_buffer<int, 8> rb;
+    std::deque<int> model;
+    for (int step = 0; step < 20000; ++step) {
+        const int x = static_cast<int>(gen());
+        switch (gen() % 3) {
+            case 0: {
+                auto r = rb.push_back(x);
+                if (model.size() < 8) {
+                    REQUIRE(r);
+                    model.push_back(x);
+                } else {
+                    REQUIRE(r.error() == error::full);
+                }
+                break;
+            }
+            case 1: {
+                const bool dropped = rb.push_overwrite(x);
+                REQUIRE(dropped == (model.size() == 8));
+                if (dropped) model.pop_front();
+                model.push_back(x);
+                break;
+            }
+            default: {
+                auto r = rb.pop_front();
+                if (model.empty()) {
+                    REQUIRE(r.error() == error::empty);
+                } else {
+                    REQUIRE(*r == model.front());
+                    model.pop_front();
+                }
+            }
+        }
+        REQUIRE(rb.size() == model.size());
+        for (std::size_t i = 0; i < model.size(); ++i) REQUIRE(rb[i] == model[i]);
+        if (!model.empty()) {
+            REQUIRE(**rb.front() == model.front());
+            REQUIRE(**rb.back() == model.back());
+        }
+    }
+}
+
+TEST_CASE("ring_buffer destroys what it holds") {
+    {
+        ring_buffer<tracked, 3> rb;
+        for (int i = 0; i < 5; ++i) rb.push_overwrite(tracked(i));
+        CHECK(tracked::live == 3);
+        CHECK((*rb.pop_front()).v == 2);
+    }
+    CHECK(tracked::live == 0);
+}
+
+TEST_CASE("static_map agrees with std::map and reports full") {
+    std::mt19937 gen(3);
+    static_map<int, int, 16> m;
+    std::map<int, int> model;
+    for (int step = 0; step < 20000; ++step) {
+        const int k = static_cast<int>(gen() % 40);
+        const int val = static_cast<int>(gen());
+        switch (gen() % 4) {
+            case 0: {
+                auto r = m.insert(k, val);
+                if (model.count(k)) {
+                    REQUIRE(r.error() == error::invalid_argument);
+                } else if (model.size() == 16) {
+                    REQUIRE(r.error() == error::full);
+                } else {
+                    REQUIRE(r);
+                    model[k] = val;
+                }
+                break;
+            }
+            case 1: {
+                auto r = m.insert_or_assign(k, val);
+                if (model.count(k) || model.size() < 16) {
+                    REQUIRE(r);
+                    model[k] = val;
+                } else {
+                    REQUIRE(r.error() == error::full);
+                }
+                break;
+            }
+            case 2: {
+                auto r = m.erase(k);
+                REQUIRE(static_cast<bool>(r) == (model.erase(k) == 1));
+                break;
+            }
+            default: {
+                const int* found = m.find(k);
+                auto it = model.find(k);
+                REQUIRE((found != nullptr) == (it != model.end()));
+                if (found) REQUIRE(*found == it->second);
+            }
+        }
+        REQUIRE(m.size() == model.size());
+        auto it = model.begin();
+        for (const auto& e : m) {
+            REQUIRE(e.key == it->first);
+            REQUIRE(e.value == it->second);
+            ++it;
+        }
+    }
+}
+
+TEST_CASE("lru_cache evicts the least recently used entry, as a list model predicts") {
+    std::mt19937 gen(4);
+    lru_cache<int, int, 5> c;
+    std::list<std::pair<int, int>> model;  // front = most recent
+    auto model_find = [&](int k) {
+        for (auto it = model.begin(); it != model.end(); ++it)
+            if (it->first == k) return it;
+        return model.end();
+    };
+    for (int step = 0; step < 20000; ++step) {
+        const int k = static_cast<int>(gen() % 9);
+        const int val = static_cast<int>(gen());
+        switch (gen() % 4) {
+            case 0: {
+                auto evicted = c.put(k, val);
+                auto it = model_find(k);
+                if (it != model.end()) {
+                    model.erase(it);
+                    REQUIRE_FALSE(evicted);
+                } else if (model.size() == 5) {
+                    REQUIRE(evicted);
+                    REQUIRE(*evicted == model.back().first);
+                    model.pop_back();
+                } else {
+                    REQUIRE_FALSE(evicted);
+                }
+                model.emplace_front(k, val);
+                break;
+            }
+            case 1: {
+                int* v = c.get(k);
+                auto it = model_find(k);
+                REQUIRE((v != nullptr) == (it != model.end()));
+                if (v) {
+                    REQUIRE(*v == it->second);
+                    model.splice(model.begin(), model, it);
+                }
+                break;
+            }
+            case 2: {
+                auto r = c.erase(k);
+                auto it = model_find(k);
+                REQUIRE(static_cast<bool>(r) == (it != model.end()));
+                if (it != model.end()) model.erase(it);
+                break;
+            }
+            default: {
+                auto r = c.try_put(k, val);
+                auto it = model_find(k);
+                if (it == model.end() && model.size() == 5) {
+                    REQUIRE(r.error() == error::full);
+                } else {
+                    REQUIRE(r);
+                    if (it != model.end()) model.erase(it);
+                    model.emplace_front(k, val);
+                }
+            }
+        }
+        REQUIRE(c.size() == model.size());
+        auto it = model.begin();
+        c.for_each([&](const int& key, const int& value) {
+            REQUIRE(key == it->first);
+            REQUIRE(value == it->second);
+            ++it;
+        });
+        if (!model.empty()) REQUIRE(*c.oldest() == model.back().first);
+    }
+}
