@@ -36,7 +36,8 @@ stage_rules() {
 
 stage_gcc() {
     configure_build "$B/gcc" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=g++-12 \
-        -DCMAKE_C_COMPILER=gcc-12 -DNEXUS_COUNT_MALLOC=ON && run_ctest "$B/gcc"
+        -DCMAKE_C_COMPILER=gcc-12 -DNEXUS_COUNT_MALLOC=ON -DNEXUS_REQUIRE_DIFF_REFERENCES=ON \
+        -DNEXUS_BUILD_PYTHON=ON && run_ctest "$B/gcc"
 }
 
 stage_clang() {

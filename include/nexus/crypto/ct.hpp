@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 namespace nexus::crypto {
@@ -25,10 +26,13 @@ inline bool ct_is_zero(std::span<const std::uint8_t> a) noexcept {
 
 /// Overwrites memory so the compiler cannot drop the stores as dead.
 inline void secure_wipe(void* p, std::size_t n) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    // memset is fast; the empty asm that "reads" p and clobbers memory keeps it from being elided.
+    std::memset(p, 0, n);
+    __asm__ __volatile__("" : : "r"(p) : "memory");
+#else
     volatile std::uint8_t* v = static_cast<volatile std::uint8_t*>(p);
     for (std::size_t i = 0; i < n; ++i) v[i] = 0;
-#if defined(__GNUC__) || defined(__clang__)
-    __asm__ __volatile__("" : : "r"(p) : "memory");
 #endif
 }
 
