@@ -30,8 +30,9 @@ TEST_CASE("the guard counts operator new, containers and (where interposed) mall
         CHECK(g.allocations() == 4);
         std::free(m);
     } else {
-        MESSAGE("C malloc is not interposed in this build (sanitizer or static link); "
-                "operator new is counted");
+        MESSAGE(
+            "C malloc is not interposed in this build (sanitizer or static link); "
+            "operator new is counted");
     }
 }
 

@@ -4,10 +4,10 @@
 
 #include <deque>
 #include <list>
-#include <vector>
 #include <map>
 #include <memory>
 #include <random>
+#include <vector>
 
 #include "nexus/core/lru_cache.hpp"
 #include "nexus/core/ring_buffer.hpp"

@@ -11,8 +11,7 @@ using namespace nexus;
 
 TEST_CASE("hex_encode matches RFC 4648 section 10 base16 examples (lower-cased)") {
     const std::string_view inputs[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-    const std::string_view expect[] = {"", "66", "666f", "666f6f", "666f6f62", "666f6f6261",
-                                       "666f6f626172"};
+    const std::string_view expect[] = {"", "66", "666f", "666f6f", "666f6f62", "666f6f6261", "666f6f626172"};
     for (std::size_t i = 0; i < 7; ++i) {
         std::array<char, 16> out{};
         auto in = std::span(reinterpret_cast<const std::uint8_t*>(inputs[i].data()), inputs[i].size());

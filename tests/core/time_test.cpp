@@ -31,7 +31,8 @@ TEST_CASE("timestamp arithmetic and ordering") {
 TEST_CASE("timestamp saturates instead of wrapping") {
     CHECK((timestamp::from_ms(5) - duration::seconds(1)).ms() == 0);
     CHECK(timestamp::max() + duration::milliseconds(1) == timestamp::max());
-    CHECK((timestamp::from_ms(0) + duration::milliseconds(std::numeric_limits<std::int64_t>::min())).ms() == 0);
+    CHECK((timestamp::from_ms(0) + duration::milliseconds(std::numeric_limits<std::int64_t>::min())).ms() ==
+          0);
     CHECK(timestamp::max() - timestamp::from_ms(0) ==
           duration::milliseconds(std::numeric_limits<std::int64_t>::max()));
     CHECK(timestamp::from_ms(0) - timestamp::max() ==

@@ -25,8 +25,8 @@ int main() {
     sink = r.u16_be().value_or(0);
     (void)flash.store("id", std::span(rx).first(8));
     std::array<char, 32> hex{};
-    const std::uint32_t key = sink + static_cast<std::uint32_t>(
-        nexus::hex_encode(std::span(rx).first(16), hex).value_or(0));
+    const std::uint32_t key =
+        sink + static_cast<std::uint32_t>(nexus::hex_encode(std::span(rx).first(16), hex).value_or(0));
     nexus::lru_cache<std::uint32_t, std::uint32_t, 8> cache;
     (void)cache.put(key, 1);
     nexus::static_map<std::uint32_t, std::uint32_t, 8> map;

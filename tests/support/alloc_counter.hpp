@@ -28,11 +28,10 @@ private:
 }  // namespace nexus::test
 
 /// Runs the statement and fails the current doctest case if it allocated.
-#define NEXUS_CHECK_NO_ALLOC(...)                                          \
-    do {                                                                   \
-        ::nexus::test::alloc_guard nexus_guard_;                           \
-        __VA_ARGS__;                                                       \
-        const std::size_t nexus_allocs_ = nexus_guard_.allocations();      \
-        CHECK_MESSAGE(nexus_allocs_ == 0u, "allocated " << nexus_allocs_   \
-                                                        << " times: " #__VA_ARGS__); \
+#define NEXUS_CHECK_NO_ALLOC(...)                                                                     \
+    do {                                                                                              \
+        ::nexus::test::alloc_guard nexus_guard_;                                                      \
+        __VA_ARGS__;                                                                                  \
+        const std::size_t nexus_allocs_ = nexus_guard_.allocations();                                 \
+        CHECK_MESSAGE(nexus_allocs_ == 0u, "allocated " << nexus_allocs_ << " times: " #__VA_ARGS__); \
     } while (0)

@@ -28,9 +28,7 @@ inline py::bytes to_bytes(std::span<const std::uint8_t> s) {
 }
 
 /// Raises ValueError carrying the library's error text.
-[[noreturn]] inline void raise(nexus::error e) {
-    throw py::value_error(std::string(nexus::to_string(e)));
-}
+[[noreturn]] inline void raise(nexus::error e) { throw py::value_error(std::string(nexus::to_string(e))); }
 
 template <class T>
 void check(const nexus::result<T>& r) {
@@ -46,8 +44,7 @@ inline bool parse_order(std::string_view order) {
 /// Requires an exact length, raising ValueError with the argument's name otherwise.
 inline std::span<const std::uint8_t> exact(const py::bytes& b, std::size_t n, const char* what) {
     auto s = as_span(b);
-    if (s.size() != n)
-        throw py::value_error(std::string(what) + " must be " + std::to_string(n) + " bytes");
+    if (s.size() != n) throw py::value_error(std::string(what) + " must be " + std::to_string(n) + " bytes");
     return s;
 }
 

@@ -27,7 +27,8 @@ void bind_core(py::module_& m) {
         "hex_decode",
         [](std::string_view text) {
             std::string out(text.size() / 2, '\0');
-            auto r = nexus::hex_decode(text, std::span(reinterpret_cast<std::uint8_t*>(out.data()), out.size()));
+            auto r =
+                nexus::hex_decode(text, std::span(reinterpret_cast<std::uint8_t*>(out.data()), out.size()));
             check(r);
             return py::bytes(out);
         },
@@ -39,11 +40,20 @@ void bind_core(py::module_& m) {
             const bool big = parse_order(order);
             nexus::result<std::uint64_t> v = nexus::fail(nexus::error::invalid_argument);
             switch (width) {
-                case 1: v = r.u8(); break;
-                case 2: v = big ? r.u16_be() : r.u16_le(); break;
-                case 4: v = big ? r.u32_be() : r.u32_le(); break;
-                case 8: v = big ? r.u64_be() : r.u64_le(); break;
-                default: throw py::value_error("width must be 1, 2, 4 or 8");
+                case 1:
+                    v = r.u8();
+                    break;
+                case 2:
+                    v = big ? r.u16_be() : r.u16_le();
+                    break;
+                case 4:
+                    v = big ? r.u32_be() : r.u32_le();
+                    break;
+                case 8:
+                    v = big ? r.u64_be() : r.u64_le();
+                    break;
+                default:
+                    throw py::value_error("width must be 1, 2, 4 or 8");
             }
             check(v);
             return *v;
@@ -62,10 +72,20 @@ void bind_core(py::module_& m) {
             nexus::byte_writer w(std::span(reinterpret_cast<std::uint8_t*>(out.data()), out.size()));
             nexus::result<void> r;
             switch (width) {
-                case 1: r = w.u8(static_cast<std::uint8_t>(value)); break;
-                case 2: r = big ? w.u16_be(static_cast<std::uint16_t>(value)) : w.u16_le(static_cast<std::uint16_t>(value)); break;
-                case 4: r = big ? w.u32_be(static_cast<std::uint32_t>(value)) : w.u32_le(static_cast<std::uint32_t>(value)); break;
-                default: r = big ? w.u64_be(value) : w.u64_le(value); break;
+                case 1:
+                    r = w.u8(static_cast<std::uint8_t>(value));
+                    break;
+                case 2:
+                    r = big ? w.u16_be(static_cast<std::uint16_t>(value))
+                            : w.u16_le(static_cast<std::uint16_t>(value));
+                    break;
+                case 4:
+                    r = big ? w.u32_be(static_cast<std::uint32_t>(value))
+                            : w.u32_le(static_cast<std::uint32_t>(value));
+                    break;
+                default:
+                    r = big ? w.u64_be(value) : w.u64_le(value);
+                    break;
             }
             check(r);
             return py::bytes(out);

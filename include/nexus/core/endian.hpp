@@ -22,12 +22,10 @@ constexpr std::uint32_t load32_be(const std::uint8_t* p) noexcept {
            (static_cast<std::uint32_t>(p[2]) << 8) | static_cast<std::uint32_t>(p[3]);
 }
 constexpr std::uint64_t load64_le(const std::uint8_t* p) noexcept {
-    return static_cast<std::uint64_t>(load32_le(p)) |
-           (static_cast<std::uint64_t>(load32_le(p + 4)) << 32);
+    return static_cast<std::uint64_t>(load32_le(p)) | (static_cast<std::uint64_t>(load32_le(p + 4)) << 32);
 }
 constexpr std::uint64_t load64_be(const std::uint8_t* p) noexcept {
-    return (static_cast<std::uint64_t>(load32_be(p)) << 32) |
-           static_cast<std::uint64_t>(load32_be(p + 4));
+    return (static_cast<std::uint64_t>(load32_be(p)) << 32) | static_cast<std::uint64_t>(load32_be(p + 4));
 }
 
 constexpr void store16_le(std::uint8_t* p, std::uint16_t v) noexcept {
@@ -51,14 +49,8 @@ constexpr void store64_be(std::uint8_t* p, std::uint64_t v) noexcept {
     for (int i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
 }
 
-constexpr std::uint32_t rotl32(std::uint32_t x, int n) noexcept {
-    return (x << n) | (x >> ((32 - n) & 31));
-}
-constexpr std::uint32_t rotr32(std::uint32_t x, int n) noexcept {
-    return (x >> n) | (x << ((32 - n) & 31));
-}
-constexpr std::uint64_t rotr64(std::uint64_t x, int n) noexcept {
-    return (x >> n) | (x << ((64 - n) & 63));
-}
+constexpr std::uint32_t rotl32(std::uint32_t x, int n) noexcept { return (x << n) | (x >> ((32 - n) & 31)); }
+constexpr std::uint32_t rotr32(std::uint32_t x, int n) noexcept { return (x >> n) | (x << ((32 - n) & 31)); }
+constexpr std::uint64_t rotr64(std::uint64_t x, int n) noexcept { return (x >> n) | (x << ((64 - n) & 63)); }
 
 }  // namespace nexus

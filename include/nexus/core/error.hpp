@@ -25,19 +25,32 @@ enum class error : std::uint8_t {
 /// A short, stable, human-readable name; never empty, never allocates.
 constexpr std::string_view to_string(error e) noexcept {
     switch (e) {
-        case error::buffer_too_small: return "buffer too small";
-        case error::truncated: return "truncated input";
-        case error::invalid_argument: return "invalid argument";
-        case error::invalid_length: return "invalid length";
-        case error::bad_encoding: return "bad encoding";
-        case error::out_of_range: return "out of range";
-        case error::full: return "container full";
-        case error::empty: return "container empty";
-        case error::not_found: return "not found";
-        case error::auth_failed: return "authentication failed";
-        case error::weak_key: return "weak key";
-        case error::io_failed: return "i/o failed";
-        case error::unsupported: return "unsupported";
+        case error::buffer_too_small:
+            return "buffer too small";
+        case error::truncated:
+            return "truncated input";
+        case error::invalid_argument:
+            return "invalid argument";
+        case error::invalid_length:
+            return "invalid length";
+        case error::bad_encoding:
+            return "bad encoding";
+        case error::out_of_range:
+            return "out of range";
+        case error::full:
+            return "container full";
+        case error::empty:
+            return "container empty";
+        case error::not_found:
+            return "not found";
+        case error::auth_failed:
+            return "authentication failed";
+        case error::weak_key:
+            return "weak key";
+        case error::io_failed:
+            return "i/o failed";
+        case error::unsupported:
+            return "unsupported";
     }
     return "unknown error";
 }

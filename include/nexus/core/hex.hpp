@@ -38,8 +38,8 @@ constexpr result<std::size_t> hex_decode(std::string_view in, std::span<std::uin
     for (char c : in)
         if (detail::hex_value(c) < 0) return fail(error::bad_encoding);
     for (std::size_t i = 0; i < in.size() / 2; ++i)
-        out[i] = static_cast<std::uint8_t>(detail::hex_value(in[2 * i]) << 4 |
-                                           detail::hex_value(in[2 * i + 1]));
+        out[i] =
+            static_cast<std::uint8_t>(detail::hex_value(in[2 * i]) << 4 | detail::hex_value(in[2 * i + 1]));
     return in.size() / 2;
 }
 

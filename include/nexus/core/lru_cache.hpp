@@ -71,8 +71,14 @@ public:
         if (i != last) {
             // Move the last slot into the hole and repoint its neighbours.
             slots_[i] = std::move(slots_[last]);
-            if (slots_[i].prev != nil) slots_[slots_[i].prev].next = i; else head_ = i;
-            if (slots_[i].next != nil) slots_[slots_[i].next].prev = i; else tail_ = i;
+            if (slots_[i].prev != nil)
+                slots_[slots_[i].prev].next = i;
+            else
+                head_ = i;
+            if (slots_[i].next != nil)
+                slots_[slots_[i].next].prev = i;
+            else
+                tail_ = i;
         }
         (void)slots_.pop_back();
         return ok();
@@ -104,8 +110,14 @@ private:
     }
     void unlink(std::size_t i) noexcept {
         slot& s = slots_[i];
-        if (s.prev != nil) slots_[s.prev].next = s.next; else head_ = s.next;
-        if (s.next != nil) slots_[s.next].prev = s.prev; else tail_ = s.prev;
+        if (s.prev != nil)
+            slots_[s.prev].next = s.next;
+        else
+            head_ = s.next;
+        if (s.next != nil)
+            slots_[s.next].prev = s.prev;
+        else
+            tail_ = s.prev;
         s.prev = s.next = nil;
     }
     void link_front(std::size_t i) noexcept {

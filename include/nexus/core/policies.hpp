@@ -23,7 +23,9 @@ concept monotonic_clock = requires(const C& c) {
 
 /// A source of random bytes; for key generation it must be a CSPRNG.
 template <class R>
-concept random_source = requires(R& r, std::span<std::uint8_t> out) { r.fill(out); };
+concept random_source = requires(R& r, std::span<std::uint8_t> out) {
+    r.fill(out);
+};
 
 /// One link-layer attachment (a radio, a UDP socket, a serial port, a simulated medium).
 /// Not named `interface`: Windows headers define that as a macro.

@@ -34,9 +34,7 @@ public:
     constexpr timestamp() noexcept = default;
     static constexpr timestamp from_ms(std::uint64_t ms) noexcept { return timestamp(ms); }
     /// The latest representable time: "never" for deadlines.
-    static constexpr timestamp max() noexcept {
-        return timestamp(std::numeric_limits<std::uint64_t>::max());
-    }
+    static constexpr timestamp max() noexcept { return timestamp(std::numeric_limits<std::uint64_t>::max()); }
 
     constexpr std::uint64_t ms() const noexcept { return ms_; }
 
