@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test: the C++ suites (g++-12 with -Werror, clang++-14,
-# ASan+UBSan, i686 and s390x under qemu-user), the core-rules and no-exceptions checks, the
+# ASan+UBSan, i686 and s390x under qemu-user), a short libFuzzer run of every fuzz target, the
+# valgrind constant-time check of the crypto, the core-rules and no-exceptions checks, the
 # embedded size report, the C ABI test, the Python and WASM suites, the installed-package
 # consumer and the demo. Run scripts/setup.sh first (the README's test command does).
 #
@@ -55,6 +56,85 @@ stage_sanitize() {
         run_ctest "$B/asan"
 }
 
+stage_fuzz() {
+    # Every tests/fuzz target (libFuzzer + ASan + UBSan, clang) for NEXUS_FUZZ_SECONDS (15) each,
+    # $jobs at a time, from a seed corpus made from test-vectors/. A crash, sanitizer report,
+    # violated invariant, timeout or out-of-memory fails the stage; the input that caused it is
+    # left in $B/fuzz/artifacts (replay it with nexus_fuzz_<name>_replay, which
+    # `cmake --build $B/fuzz` builds). To keep the stage short only one replay program is built
+    # here: they differ only in the target, and this keeps their shared main (fuzz_support.hpp) working.
+    local dir="$B/fuzz" seconds=${NEXUS_FUZZ_SECONDS:-15} src name status=0
+    local names=() targets=(nexus_fuzz_byte_reader_replay)
+    for src in "$root"/tests/fuzz/*_fuzz.cpp; do
+        names+=("$(basename "$src" _fuzz.cpp)")
+        targets+=("nexus_fuzz_${names[-1]}")
+    done
+    mkdir -p "$dir"
+    cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DCMAKE_CXX_COMPILER=clang++-14 -DNEXUS_BUILD_FUZZ=ON -DNEXUS_BUILD_TESTS=OFF \
+        -DNEXUS_DIFF_TESTS=OFF -DNEXUS_BUILD_C_BINDING=OFF -DNEXUS_BUILD_EXAMPLES=OFF \
+        >"$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; return 1; }
+    cmake --build "$dir" -j"$jobs" --target "${targets[@]}" || return 1
+    rm -rf "$dir/seeds" "$dir/corpus" "$dir/artifacts" "$dir/logs"
+    mkdir -p "$dir/artifacts" "$dir/logs"
+    /usr/bin/python3 "$root/tests/fuzz/make_corpus.py" "$root/test-vectors" "$dir/seeds" || return 1
+
+    fuzz_one() {  # name: fuzz into a fresh corpus directory, reading the seeds too
+        mkdir -p "$dir/corpus/$1" "$dir/seeds/$1"
+        UBSAN_OPTIONS=print_stacktrace=1 "$dir/tests/fuzz/nexus_fuzz_$1" -max_total_time="$seconds" \
+            -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -artifact_prefix="$dir/artifacts/$1-" \
+            "$dir/corpus/$1" "$dir/seeds/$1" >"$dir/logs/$1.log" 2>&1
+    }
+    local i j pids=()
+    for ((i = 0; i < ${#names[@]}; i += jobs)); do
+        pids=()
+        for ((j = i; j < i + jobs && j < ${#names[@]}; j++)); do fuzz_one "${names[j]}" & pids+=($!); done
+        for ((j = 0; j < ${#pids[@]}; j++)); do
+            name=${names[i + j]}
+            if wait "${pids[j]}"; then
+                printf '  %-16s %s runs, %s inputs in corpus\n' "$name" \
+                    "$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/logs/$name.log")" \
+                    "$(ls "$dir/corpus/$name" | wc -l)"
+            else
+                echo "  $name FAILED (log: $dir/logs/$name.log):"; tail -n 40 "$dir/logs/$name.log"; status=1
+            fi
+        done
+    done
+    "$dir/tests/fuzz/nexus_fuzz_byte_reader_replay" "$dir/seeds/byte_reader" "$dir/corpus/byte_reader" |
+        sed 's/^/  byte_reader replay: /' || status=1
+    return $status
+}
+
+stage_ct() {
+    # Constant-time check under valgrind memcheck (tests/ct): secrets are marked undefined, so any
+    # branch or memory index derived from one is reported. First the harness must catch the leaks
+    # planted in its self-test build, then the real primitives must produce no report at all.
+    local dir="$B/ct" log
+    local vg=(valgrind --error-exitcode=1 --track-origins=yes --suppressions="$root/tests/ct/ct.supp")
+    local leak_re='Conditional jump or move depends on uninitialised value|Use of uninitialised value'
+    configure_build "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=g++-12 \
+        -DNEXUS_BUILD_CT=ON -DNEXUS_BUILD_TESTS=OFF -DNEXUS_DIFF_TESTS=OFF \
+        -DNEXUS_BUILD_C_BINDING=OFF -DNEXUS_BUILD_EXAMPLES=OFF || return 1
+
+    log="$dir/self_test.log"
+    if "${vg[@]}" "$dir/tests/ct/nexus_ct_self_test" >"$log" 2>&1 ||
+        ! grep -q 'Conditional jump or move depends on uninitialised value' "$log" ||
+        ! grep -q 'Use of uninitialised value of size' "$log" ||
+        ! grep -q 'leaky_compare' "$log" || ! grep -q 'leaky_lookup' "$log" ||
+        ! grep -q ' 0 failed' "$log"; then
+        cat "$log"; echo "ct: valgrind did not report the planted leaks: the check itself is broken"
+        return 1
+    fi
+    echo "  self-test: valgrind reported both planted leaks"
+
+    log="$dir/ct_test.log"
+    if ! "${vg[@]}" "$dir/tests/ct/nexus_ct_test" >"$log" 2>&1 || grep -qE "$leak_re" "$log"; then
+        cat "$log"; echo "ct: secret-dependent branch or memory access (or a failed check) above"
+        return 1
+    fi
+    grep -E '^ct: (WARNING|.*skipped)|passed,|ERROR SUMMARY' "$log" | sed 's/^/  /'
+}
+
 stage_cross() {  # arch
     configure_build "$B/$1" -DCMAKE_BUILD_TYPE=Release \
         -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$1-linux-gnu.cmake" -DNEXUS_DIFF_TESTS=OFF \
@@ -94,7 +174,7 @@ stage_consumer() {
 
 stage_demo() { "$B/gcc/examples/nexus_demo" >/dev/null; }
 
-all=(rules gcc clang sanitize i686 s390x embedded python wasm consumer demo)
+all=(rules gcc clang sanitize fuzz ct i686 s390x embedded python wasm consumer demo)
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=("${all[@]}")
 mkdir -p "$B"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the WebAssembly module: the C ABI (bindings/c) compiled by Emscripten into one
-# self-contained CommonJS file, plus the JavaScript API around it (nexus.js).
+# self-contained CommonJS file, plus the JavaScript API around it (nexus.js, crypto.js).
 # Usage: bindings/wasm/build.sh [output-dir]   (default: build/wasm)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,8 +13,9 @@ export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
 # Only tl/ from the host: never -I/usr/include in a cross build.
 ln -sfn /usr/include/tl "$out/deps/tl"
 
-# Export every function the C header declares, so the two never drift apart.
-exports=$(grep -oE '\bnexus_[a-z0-9_]+\(' "$root/bindings/c/include/nexus.h" | tr -d '(' | sort -u |
+# Export every function the C headers declare (nexus.h and the headers it includes, such as
+# nexus_crypto.h), so the two never drift apart.
+exports=$(cat "$root"/bindings/c/include/*.h | grep -oE '\bnexus_[a-z0-9_]+\(' | tr -d '(' | sort -u |
           sed 's/^/"_/; s/$/"/' | paste -sd, -)
 
 em++ -std=c++20 -O2 -Wall -Wextra -Werror -fno-exceptions -fno-rtti \
@@ -25,5 +26,5 @@ em++ -std=c++20 -O2 -Wall -Wextra -Werror -fno-exceptions -fno-rtti \
     -sEXPORTED_FUNCTIONS="[$exports,\"_malloc\",\"_free\"]" \
     -sEXPORTED_RUNTIME_METHODS='["UTF8ToString"]' \
     -o "$out/nexus_core.js"
-cp "$here/nexus.js" "$here/package.json" "$out/"
+cp "$here/nexus.js" "$here/crypto.js" "$here/package.json" "$out/"
 echo "wasm: built $out/nexus_core.js ($(wc -c < "$out/nexus_core.js") bytes)"

@@ -1,8 +1,11 @@
 'use strict';
 // JavaScript API of the nexus WebAssembly module. Uint8Array in, Uint8Array out; failures
 // throw NexusError carrying the C status code. Load once: `const nexus = await require('./nexus').load()`.
+// The core functions live here; each further layer has its own file (crypto.js) whose functions
+// are added to the same object.
 
 const createNexusCore = require('./nexus_core.js');
+const cryptoApi = require('./crypto.js');
 
 const STATUS = {
   0: 'ok', 1: 'buffer_too_small', 2: 'truncated', 3: 'invalid_argument', 4: 'invalid_length',
@@ -50,7 +53,7 @@ function wrap(m) {
   }
   function readU32(p) { return m.HEAPU32[p >>> 2]; }
 
-  return {
+  const core = {
     NexusError,
     version: () => m.UTF8ToString(m._nexus_version_string()),
     versionNumber: () => m._nexus_version_number() >>> 0,
@@ -89,6 +92,7 @@ function wrap(m) {
       });
     },
   };
+  return Object.assign(core, cryptoApi(m, { NexusError, check }));
 }
 
 async function load() {

@@ -2,4 +2,5 @@
 #pragma once
 
 #include "nexus/core.hpp"
+#include "nexus/crypto.hpp"
 #include "nexus/version.hpp"

@@ -62,4 +62,7 @@ nexus_status nexus_store_uint(uint64_t value, size_t width, nexus_byte_order ord
 }
 #endif
 
+/* The cryptography part of the ABI: hashes, MACs, KDFs, AEAD, X25519, Ed25519. */
+#include "nexus_crypto.h"
+
 #endif /* NEXUS_H */

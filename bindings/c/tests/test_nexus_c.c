@@ -1,62 +1,5 @@
 /* Tests the nexus C ABI from C99, against the shared vectors in test-vectors/. */
-#include <cjson/cJSON.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "nexus.h"
-
-static int passed = 0;
-static int failed = 0;
-
-#define EXPECT(cond)                                                         \
-    do {                                                                     \
-        if (cond) {                                                          \
-            ++passed;                                                        \
-        } else {                                                             \
-            ++failed;                                                        \
-            fprintf(stderr, "%s:%d: expectation failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                    \
-    } while (0)
-
-static cJSON* load_vectors(const char* name) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", NEXUS_TEST_VECTORS_DIR, name);
-    FILE* f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        exit(2);
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char* text = malloc((size_t)n + 1);
-    if (!text || fread(text, 1, (size_t)n, f) != (size_t)n) exit(2);
-    text[n] = '\0';
-    fclose(f);
-    cJSON* json = cJSON_Parse(text);
-    free(text);
-    if (!json) {
-        fprintf(stderr, "bad JSON in %s\n", path);
-        exit(2);
-    }
-    return json;
-}
-
-static const char* str_field(const cJSON* obj, const char* key) {
-    const cJSON* item = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsString(item) ? item->valuestring : "";
-}
-
-/* Decodes test-supplied hex with the library itself after hex is tested; returns length. */
-static size_t unhex(const char* hex, uint8_t* out, size_t cap) {
-    size_t n = 0;
-    if (nexus_hex_decode(hex, strlen(hex), out, cap, &n) != NEXUS_OK) {
-        fprintf(stderr, "vector hex does not decode: %s\n", hex);
-        exit(2);
-    }
-    return n;
-}
+#include "harness.h"
 
 static void test_version(void) {
     char expect[32];
@@ -166,6 +109,5 @@ int main(void) {
     test_version();
     test_hex();
     test_byte_order();
-    printf("nexus C ABI: %d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return report("nexus C ABI");
 }

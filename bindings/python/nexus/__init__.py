@@ -14,4 +14,6 @@ from ._nexus import (  # noqa: F401
     version_number,
 )
 
-__all__ = ["__version__", "version_number", "hex_encode", "hex_decode", "load_uint", "store_uint"]
+from . import crypto  # noqa: F401  (hashes, KDFs, AEAD, X25519, Ed25519)
+
+__all__ = ["__version__", "version_number", "hex_encode", "hex_decode", "load_uint", "store_uint", "crypto"]

@@ -49,6 +49,8 @@ inline std::span<const std::uint8_t> exact(const py::bytes& b, std::size_t n, co
 }
 
 void bind_core(py::module_& m);
+/// Defined in crypto.cpp: the submodule nexus._nexus.crypto.
+void bind_crypto(py::module_& m);
 /// Defined in layers.cpp: registers every protocol layer's submodule.
 void bind_all_layers(py::module_& m);
 

@@ -3,6 +3,6 @@
 
 namespace nexus::python {
 
-void bind_all_layers(py::module_& /*m*/) {}
+void bind_all_layers(py::module_& m) { bind_crypto(m); }
 
 }  // namespace nexus::python

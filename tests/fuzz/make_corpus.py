@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus of the libFuzzer targets in tests/fuzz from test-vectors/*.json.
+
+    make_corpus.py TEST_VECTORS_DIR OUT_DIR     ->  OUT_DIR/<target>/seed-NNN
+
+Each seed is laid out the way its target reads its input (see the comment at the top of each
+*_fuzz.cpp), so the fuzzer starts from valid keys, signatures, ciphertexts and encodings
+instead of having to find them: most of the crypto code is constant time and gives libFuzzer
+no coverage signal to climb towards a valid signature or tag on its own.
+"""
+import json
+import os
+import sys
+
+
+def load(vectors, name):
+    path = os.path.join(vectors, name + ".json")
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        return json.load(f).get("cases", [])
+
+
+def h(s):
+    return bytes.fromhex(s or "")
+
+
+def write(out, target, seeds):
+    d = os.path.join(out, target)
+    os.makedirs(d, exist_ok=True)
+    for i, s in enumerate(seeds):
+        with open(os.path.join(d, "seed-%03d" % i), "wb") as f:
+            f.write(s)
+    return len(seeds)
+
+
+def ed25519(vectors):
+    seeds = []
+    for c in load(vectors, "ed25519"):
+        pk, sig, msg = h(c["public_key"]), h(c["signature"]), h(c["message"])
+        seeds.append(pk + sig + msg)  # a valid signature through verify
+        bad = bytearray(sig)
+        bad[63] ^= 0x10  # S >= L: the non-canonical branch
+        seeds.append(pk + bytes(bad) + msg)
+        seeds.append(b"\x01" + h(c["secret_key"])[:32] + b"\x00\x07" + msg)  # sign mode
+    return seeds
+
+
+def ecvrf(vectors):
+    # Verify mode: public key (32) || proof (80) || alpha; prove mode: 0x01 || seed || flip (2) || alpha.
+    seeds = []
+    for c in load(vectors, "ecvrf"):
+        seeds.append(h(c["pk"]) + h(c["pi"]) + h(c["alpha"]))
+        seeds.append(b"\x01" + h(c["sk"])[:32] + b"\x00\x05" + h(c["alpha"]))
+    return seeds
+
+
+def aead(vectors):
+    seeds = []
+    for mode, name in ((0, "chacha20_poly1305"), (1, "xchacha20_poly1305")):
+        for c in load(vectors, name):
+            ad = h(c["aad"])[:255]
+            body = h(c["key"]) + h(c["nonce"]) + bytes([len(ad)]) + ad + b"\x01\x23"
+            seeds.append(bytes([mode]) + body + h(c["ciphertext"]) + h(c["tag"]))  # opens
+            seeds.append(bytes([mode | 2]) + body + h(c["plaintext"]))  # in-place round trip
+    return seeds
+
+
+def x25519(vectors):
+    seeds = []
+    for c in load(vectors, "x25519"):
+        if c.get("type") == "function":
+            seeds.append(h(c["scalar"]) + h(c["scalar"])[::-1] + h(c["u"]))
+        elif "alice_secret" in c:
+            seeds.append(h(c["alice_secret"]) + h(c["bob_secret"]) + h(c["bob_public"]))
+    # Small-order and non-canonical peers: u = 0, 1, p - 1, p, p + 1, 2^255 - 1.
+    p = 2**255 - 19
+    for u in (0, 1, p - 1, p, p + 1, 2**255 - 1):
+        seeds.append(bytes(range(1, 33)) + bytes(range(33, 65)) + u.to_bytes(32, "little"))
+    return seeds
+
+
+def hash_seeds(vectors):
+    # Header: repeat, BLAKE2b digest size, key length, 160 key bytes, BLAKE3 output length (2),
+    # seek offset (2), number of cuts, cuts (2 each); then the message base.
+    def seed(msg, repeat=0, digest=64, key_len=32, out_len=31, offset=0, cuts=()):
+        head = bytes([repeat, digest, key_len]) + bytes(range(160))
+        head += out_len.to_bytes(2, "big") + offset.to_bytes(2, "big") + bytes([len(cuts)])
+        return head + b"".join(c.to_bytes(2, "big") for c in cuts) + msg
+
+    seeds = []
+    for c in load(vectors, "sha2")[:6]:
+        if "msg" in c:
+            seeds.append(seed(h(c["msg"]), cuts=(1, 64, 65)))
+    for c in load(vectors, "blake2b")[:4]:
+        seeds.append(seed(h(c["in"]), digest=len(h(c["out"])), key_len=len(h(c["key"])), cuts=(3,)))
+    # Long enough, repeated, for BLAKE3's multi-chunk tree and a seek into the second block.
+    seeds.append(seed(bytes(i % 251 for i in range(1025)), repeat=7, out_len=200, offset=100,
+                      cuts=(1024, 2048, 4096, 5000)))
+    seeds.append(seed(b"", digest=0, key_len=65))  # invalid BLAKE2b lengths
+    return seeds
+
+
+def hex_seeds(vectors):
+    seeds = [c["hex"].encode() for c in load(vectors, "hex")]
+    with open(os.path.join(vectors, "hex.json"), encoding="utf-8") as f:
+        d = json.load(f)
+    seeds += [c["hex"].encode() for c in d.get("upper_case_accepted", [])]
+    seeds += [s.encode() for s in d.get("invalid", [])]
+    seeds += [c["signature"].encode() for c in load(vectors, "ed25519")[:2]]
+    return seeds
+
+
+def byte_reader_seeds():
+    # Op count, ops (0..10; bytes/copy_to/skip take a length byte), then data.
+    data = bytes(range(64))
+    return [
+        bytes([11]) + bytes([0, 1, 2, 3, 4, 5, 6, 7, 5, 8, 6]) + data[:40],
+        bytes([7]) + bytes([7, 200, 9, 3, 8, 12, 10]) + data,
+        bytes([3]) + bytes([6, 6, 6]) + data[:13],  # the third read does not fit
+    ]
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    vectors, out = sys.argv[1], sys.argv[2]
+    n = 0
+    n += write(out, "ed25519_verify", ed25519(vectors))
+    n += write(out, "ecvrf_verify", ecvrf(vectors))
+    n += write(out, "aead_open", aead(vectors))
+    n += write(out, "x25519", x25519(vectors))
+    n += write(out, "hash", hash_seeds(vectors))
+    n += write(out, "hex_decode", hex_seeds(vectors) if os.path.exists(os.path.join(vectors, "hex.json")) else [b"00"])
+    n += write(out, "byte_reader", byte_reader_seeds())
+    print("wrote %d seeds to %s" % (n, out))
+
+
+if __name__ == "__main__":
+    main()
