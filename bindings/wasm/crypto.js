@@ -220,6 +220,34 @@ module.exports = function cryptoApi(m, { NexusError, check }) {
         return true;
       });
     },
+    // ECVRF-EDWARDS25519-SHA512-TAI (RFC 9381): 80-byte proof under a 64-byte Ed25519 secret key.
+    vrfProve(secretKey, alpha) {
+      bytes(secretKey, 'secretKey', 64);
+      bytes(alpha, 'alpha');
+      return withHeap([secretKey, alpha], [80], ([psk, pa, pp]) => {
+        check(m._nexus_vrf_prove(psk, pa, alpha.length, pp));
+        return read(pp, 80);
+      });
+    },
+    // The 64-byte output for a valid proof, null otherwise.
+    vrfVerify(publicKey, proof, alpha) {
+      bytes(publicKey, 'publicKey', 32);
+      bytes(proof, 'proof', 80);
+      bytes(alpha, 'alpha');
+      return withHeap([publicKey, proof, alpha], [64], ([ppk, pp, pa, pb]) => {
+        const status = m._nexus_vrf_verify(ppk, pp, pa, alpha.length, pb);
+        if (status === AUTH_FAILED) return null;
+        check(status);
+        return read(pb, 64);
+      });
+    },
+    vrfProofToHash(proof) {
+      bytes(proof, 'proof', 80);
+      return withHeap([proof], [64], ([pp, pb]) => {
+        check(m._nexus_vrf_proof_to_hash(pp, pb));
+        return read(pb, 64);
+      });
+    },
     // NexusError 'bad_encoding' unless the key is a point of the prime-order subgroup.
     ed25519PublicToX25519: (publicKey) =>
       fixedOut(m._nexus_ed25519_public_to_x25519, 32, bytes(publicKey, 'publicKey', 32)),

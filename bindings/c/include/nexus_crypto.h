@@ -141,6 +141,17 @@ nexus_status nexus_ed25519_verify(const uint8_t* public32, const uint8_t* messag
 nexus_status nexus_ed25519_public_to_x25519(const uint8_t* ed_public32, uint8_t* x_public32);
 nexus_status nexus_ed25519_secret_to_x25519(const uint8_t* ed_secret64, uint8_t* x_secret32);
 
+/* ECVRF-EDWARDS25519-SHA512-TAI (RFC 9381) on Ed25519 keys. prove: 80-byte proof of alpha under
+ * the 64-byte Ed25519 secret key (seed || public). verify: NEXUS_OK and the 64-byte output beta
+ * when the proof is valid for alpha under public32, NEXUS_ERR_AUTH_FAILED otherwise (beta
+ * untouched). proof_to_hash: beta of a proof without verifying it; NEXUS_ERR_BAD_ENCODING when the
+ * proof does not decode. */
+nexus_status nexus_vrf_prove(const uint8_t* secret64, const uint8_t* alpha, size_t alpha_len,
+                             uint8_t* proof80);
+nexus_status nexus_vrf_verify(const uint8_t* public32, const uint8_t* proof80, const uint8_t* alpha,
+                              size_t alpha_len, uint8_t* beta64);
+nexus_status nexus_vrf_proof_to_hash(const uint8_t* proof80, uint8_t* beta64);
+
 #ifdef __cplusplus
 }
 #endif

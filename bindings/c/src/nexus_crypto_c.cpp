@@ -7,6 +7,7 @@
 #include <nexus/crypto/argon2.hpp>
 #include <nexus/crypto/blake2b.hpp>
 #include <nexus/crypto/blake3.hpp>
+#include <nexus/crypto/ecvrf.hpp>
 #include <nexus/crypto/ed25519.hpp>
 #include <nexus/crypto/hkdf.hpp>
 #include <nexus/crypto/hmac.hpp>
@@ -312,6 +313,29 @@ nexus_status nexus_ed25519_secret_to_x25519(const uint8_t* ed_secret64, uint8_t*
     if (ed_secret64 == nullptr || x_secret32 == nullptr) return NEXUS_ERR_NULL_POINTER;
     nc::ed25519_secret_to_x25519(fixed_out<32>(x_secret32), fixed<64>(ed_secret64));
     return NEXUS_OK;
+}
+
+nexus_status nexus_vrf_prove(const uint8_t* secret64, const uint8_t* alpha, size_t alpha_len,
+                             uint8_t* proof80) {
+    if (secret64 == nullptr || !usable(alpha, alpha_len) || proof80 == nullptr) return NEXUS_ERR_NULL_POINTER;
+    nc::ecvrf_prove(fixed_out<80>(proof80), fixed<64>(secret64), in_bytes(alpha, alpha_len));
+    return NEXUS_OK;
+}
+
+nexus_status nexus_vrf_verify(const uint8_t* public32, const uint8_t* proof80, const uint8_t* alpha,
+                              size_t alpha_len, uint8_t* beta64) {
+    if (public32 == nullptr || proof80 == nullptr || !usable(alpha, alpha_len) || beta64 == nullptr)
+        return NEXUS_ERR_NULL_POINTER;
+    return nc::ecvrf_verify(fixed_out<64>(beta64), fixed<32>(public32), fixed<80>(proof80),
+                            in_bytes(alpha, alpha_len))
+               ? NEXUS_OK
+               : NEXUS_ERR_AUTH_FAILED;
+}
+
+nexus_status nexus_vrf_proof_to_hash(const uint8_t* proof80, uint8_t* beta64) {
+    if (proof80 == nullptr || beta64 == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return nc::ecvrf_proof_to_hash(fixed_out<64>(beta64), fixed<80>(proof80)) ? NEXUS_OK
+                                                                              : NEXUS_ERR_BAD_ENCODING;
 }
 
 }  // extern "C"

@@ -650,6 +650,43 @@ static void test_ed25519(void) {
     EXPECT(nexus_ed25519_secret_to_x25519(sk, NULL) == NEXUS_ERR_NULL_POINTER);
 }
 
+static void test_vrf(void) {
+    cJSON* v = load_vectors("ecvrf.json");
+    const cJSON* c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(v, "cases")) {
+        uint8_t seed[32], pk[32], sk[64], epk[32], proof[80], epi[80], beta[64], ebeta[64];
+        size_t alpha_len = 0;
+        unhex(str_field(c, "sk"), seed, sizeof seed);
+        unhex(str_field(c, "pk"), epk, sizeof epk);
+        unhex(str_field(c, "pi"), epi, sizeof epi);
+        unhex(str_field(c, "beta"), ebeta, sizeof ebeta);
+        uint8_t* alpha = unhex_alloc(str_field(c, "alpha"), &alpha_len);
+        EXPECT(nexus_ed25519_keypair(seed, pk, sk) == NEXUS_OK && memcmp(pk, epk, 32) == 0);
+        EXPECT(nexus_vrf_prove(sk, alpha, alpha_len, proof) == NEXUS_OK && memcmp(proof, epi, 80) == 0);
+        EXPECT(nexus_vrf_verify(pk, proof, alpha, alpha_len, beta) == NEXUS_OK && memcmp(beta, ebeta, 64) == 0);
+        memset(beta, 0, sizeof beta);
+        EXPECT(nexus_vrf_proof_to_hash(proof, beta) == NEXUS_OK && memcmp(beta, ebeta, 64) == 0);
+        for (size_t i = 0; i < 80; i += 7) {
+            uint8_t keep[64];
+            memset(beta, 0x5a, sizeof beta);
+            memcpy(keep, beta, sizeof keep);
+            proof[i] ^= 0x01;
+            EXPECT(nexus_vrf_verify(pk, proof, alpha, alpha_len, beta) == NEXUS_ERR_AUTH_FAILED &&
+                   memcmp(beta, keep, 64) == 0);
+            proof[i] ^= 0x01;
+        }
+        free(alpha);
+    }
+    cJSON_Delete(v);
+    uint8_t buf[80] = {0}, out[64];
+    EXPECT(nexus_vrf_prove(NULL, buf, 0, buf) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_vrf_prove(buf, NULL, 3, buf) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_vrf_verify(buf, NULL, buf, 0, out) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_vrf_proof_to_hash(buf, NULL) == NEXUS_ERR_NULL_POINTER);
+    memset(buf, 0xff, sizeof buf);
+    EXPECT(nexus_vrf_proof_to_hash(buf, out) == NEXUS_ERR_BAD_ENCODING);
+}
+
 int main(void) {
     test_sha2();
     test_hmac();
@@ -660,5 +697,6 @@ int main(void) {
     test_aead();
     test_x25519();
     test_ed25519();
+    test_vrf();
     return report("nexus C ABI crypto");
 }

@@ -28,6 +28,9 @@ x25519 = _native.x25519
 ed25519_keypair = _native.ed25519_keypair
 ed25519_sign = _native.ed25519_sign
 ed25519_verify = _native.ed25519_verify
+vrf_prove = _native.vrf_prove
+vrf_verify = _native.vrf_verify
+vrf_proof_to_hash = _native.vrf_proof_to_hash
 ed25519_public_to_x25519 = _native.ed25519_public_to_x25519
 ed25519_secret_to_x25519 = _native.ed25519_secret_to_x25519
 
@@ -50,6 +53,9 @@ __all__ = [
     "ed25519_keypair",
     "ed25519_sign",
     "ed25519_verify",
+    "vrf_prove",
+    "vrf_verify",
+    "vrf_proof_to_hash",
     "ed25519_public_to_x25519",
     "ed25519_secret_to_x25519",
 ]

@@ -8,6 +8,7 @@
 #include <nexus/crypto/argon2.hpp>
 #include <nexus/crypto/blake2b.hpp>
 #include <nexus/crypto/blake3.hpp>
+#include <nexus/crypto/ecvrf.hpp>
 #include <nexus/crypto/ed25519.hpp>
 #include <nexus/crypto/hkdf.hpp>
 #include <nexus/crypto/hmac.hpp>
@@ -300,6 +301,37 @@ void bind_crypto(py::module_& m) {
         "True when signature is a valid Ed25519 signature of message under public (verdicts agree with "
         "libsodium: canonical S, small-order keys and R refused). ValueError for a public key other than "
         "32 bytes or a signature other than 64.");
+    c.def(
+        "vrf_prove",
+        [](const py::bytes& secret, const py::bytes& alpha) {
+            const auto sk = fixed<64>(secret, "secret");
+            return make_bytes(80, [&](out_span out) { nc::ecvrf_prove(fixed<80>(out), sk, as_span(alpha)); });
+        },
+        py::arg("secret"), py::arg("alpha"),
+        "ECVRF-EDWARDS25519-SHA512-TAI (RFC 9381) proof (80 bytes) of alpha under a 64-byte Ed25519 secret "
+        "key.");
+    c.def(
+        "vrf_verify",
+        [](const py::bytes& public_key, const py::bytes& proof,
+           const py::bytes& alpha) -> std::optional<py::bytes> {
+            const auto pk = fixed<32>(public_key, "public");
+            const auto pi = fixed<80>(proof, "proof");
+            py::bytes beta = new_bytes(64);
+            if (!nc::ecvrf_verify(fixed<64>(buffer_of(beta)), pk, pi, as_span(alpha))) return std::nullopt;
+            return beta;
+        },
+        py::arg("public"), py::arg("proof"), py::arg("alpha"),
+        "The 64-byte VRF output when proof is valid for alpha under public, else None.");
+    c.def(
+        "vrf_proof_to_hash",
+        [](const py::bytes& proof) {
+            const auto pi = fixed<80>(proof, "proof");
+            return make_bytes(64, [&](out_span out) {
+                if (!nc::ecvrf_proof_to_hash(fixed<64>(out), pi))
+                    throw py::value_error("bad encoding: the proof does not decode");
+            });
+        },
+        py::arg("proof"), "The 64-byte VRF output of a proof, without verifying it.");
     c.def(
         "ed25519_public_to_x25519",
         [](const py::bytes& public_key) {
