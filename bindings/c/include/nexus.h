@@ -32,7 +32,13 @@ typedef enum nexus_status {
     NEXUS_ERR_NULL_POINTER = 100
 } nexus_status;
 
-typedef enum nexus_byte_order { NEXUS_BIG_ENDIAN = 0, NEXUS_LITTLE_ENDIAN = 1 } nexus_byte_order;
+/* The last enumerator widens the enum's range to int, so an out-of-range value passed from C
+ * is a reportable error (NEXUS_ERR_INVALID_ARGUMENT), not undefined behaviour in the library. */
+typedef enum nexus_byte_order {
+    NEXUS_BIG_ENDIAN = 0,
+    NEXUS_LITTLE_ENDIAN = 1,
+    NEXUS_BYTE_ORDER_RANGE_ = 0x7fffffff
+} nexus_byte_order;
 
 /* A static, NUL-terminated description of a status ("ok", "buffer too small", ...). Unknown
  * values give "unknown status". Never NULL. */
