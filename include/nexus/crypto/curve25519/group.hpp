@@ -37,6 +37,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 
 #include "nexus/crypto/ct.hpp"
 #include "nexus/crypto/curve25519/base_table.hpp"
@@ -594,6 +595,27 @@ constexpr void odd_multiples(ge_cached<F> (&table)[8], const edwards_point<F>& p
         to_cached(table[i], acc);
     }
 }
+
+// One step of a NAF multiplication: adds (digit > 0) or subtracts (digit < 0) the odd multiple
+// |digit|·P held at table[|digit| / 2] to the sum in s; a zero digit adds nothing. The table
+// holds cached (projective) or niels (affine) entries.
+template <class F, class Entry>
+inline void add_naf_digit(ge_p1p1<F>& s, edwards_point<F>& r, int digit, const Entry* table) noexcept {
+    if (digit == 0) return;
+    to_p3(r, s);
+    const Entry& e = table[(digit > 0 ? digit : -digit) / 2];
+    if constexpr (std::is_same_v<Entry, ge_niels<F>>) {
+        if (digit > 0)
+            add_niels<false>(s, r, e);
+        else
+            add_niels<true>(s, r, e);
+    } else {
+        if (digit > 0)
+            add_cached<false>(s, r, e);
+        else
+            add_cached<true>(s, r, e);
+    }
+}
 }  // namespace detail
 
 /// [a]P for a public scalar (variable time): width-5 NAF.
@@ -612,13 +634,7 @@ void ge_scalarmult_vartime(edwards_point<F>& r, const edwards_point<F>& p,
     detail::to_p2(q, r);
     for (; i >= 0; --i) {
         detail::dbl(s, q);
-        if (naf[i] > 0) {
-            detail::to_p3(r, s);
-            detail::add_cached<false>(s, r, table[naf[i] / 2]);
-        } else if (naf[i] < 0) {
-            detail::to_p3(r, s);
-            detail::add_cached<true>(s, r, table[-naf[i] / 2]);
-        }
+        detail::add_naf_digit(s, r, naf[i], table);
         detail::to_p2(q, s);
         if (i == 0) detail::to_p3(r, s);
     }
@@ -647,20 +663,8 @@ void ge_double_scalarmult_base_vartime(edwards_point<F>& r, std::span<const std:
     detail::to_p2(q, r);
     for (; i >= 0; --i) {
         detail::dbl(s, q);
-        if (naf_a[i] > 0) {
-            detail::to_p3(r, s);
-            detail::add_cached<false>(s, r, table[naf_a[i] / 2]);
-        } else if (naf_a[i] < 0) {
-            detail::to_p3(r, s);
-            detail::add_cached<true>(s, r, table[-naf_a[i] / 2]);
-        }
-        if (naf_b[i] > 0) {
-            detail::to_p3(r, s);
-            detail::add_niels<false>(s, r, base.entry[naf_b[i] / 2]);
-        } else if (naf_b[i] < 0) {
-            detail::to_p3(r, s);
-            detail::add_niels<true>(s, r, base.entry[-naf_b[i] / 2]);
-        }
+        detail::add_naf_digit(s, r, naf_a[i], table);
+        detail::add_naf_digit(s, r, naf_b[i], base.entry);
         if (i == 0)
             detail::to_p3(r, s);
         else
@@ -689,20 +693,8 @@ void ge_double_scalarmult_vartime(edwards_point<F>& r, std::span<const std::uint
     detail::to_p2(t, r);
     for (; i >= 0; --i) {
         detail::dbl(s, t);
-        if (naf_a[i] > 0) {
-            detail::to_p3(r, s);
-            detail::add_cached<false>(s, r, table_p[naf_a[i] / 2]);
-        } else if (naf_a[i] < 0) {
-            detail::to_p3(r, s);
-            detail::add_cached<true>(s, r, table_p[-naf_a[i] / 2]);
-        }
-        if (naf_b[i] > 0) {
-            detail::to_p3(r, s);
-            detail::add_cached<false>(s, r, table_q[naf_b[i] / 2]);
-        } else if (naf_b[i] < 0) {
-            detail::to_p3(r, s);
-            detail::add_cached<true>(s, r, table_q[-naf_b[i] / 2]);
-        }
+        detail::add_naf_digit(s, r, naf_a[i], table_p);
+        detail::add_naf_digit(s, r, naf_b[i], table_q);
         if (i == 0)
             detail::to_p3(r, s);
         else
