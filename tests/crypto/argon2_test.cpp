@@ -113,6 +113,16 @@ TEST_CASE("argon2: bad parameters are reported and nothing is written") {
     CHECK(tag == bytes(32, 0x5c));
     CHECK(std::string(nexus::crypto::to_string(argon2_status::work_too_small)).find("work") !=
           std::string::npos);
+    // Each failure maps onto the library-wide error enum as documented.
+    using nexus::error;
+    using nexus::crypto::to_error;
+    CHECK(to_error(argon2_status::work_too_small) == error::buffer_too_small);
+    CHECK(to_error(argon2_status::input_too_long) == error::invalid_length);
+    CHECK(to_error(argon2_status::bad_tag_length) == error::invalid_length);
+    CHECK(to_error(argon2_status::bad_salt_length) == error::invalid_length);
+    CHECK(to_error(argon2_status::bad_passes) == error::invalid_argument);
+    CHECK(to_error(argon2_status::bad_lanes) == error::invalid_argument);
+    CHECK(to_error(argon2_status::bad_memory) == error::invalid_argument);
 
     // Smallest valid settings: 4-byte tag, 8-byte salt, empty password, m = 8p.
     bytes tag4(4);

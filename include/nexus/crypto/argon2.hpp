@@ -8,6 +8,7 @@
 #include <span>
 
 #include "nexus/core/endian.hpp"
+#include "nexus/core/error.hpp"
 #include "nexus/crypto/blake2b.hpp"
 #include "nexus/crypto/ct.hpp"
 
@@ -63,6 +64,26 @@ constexpr const char* to_string(argon2_status s) noexcept {
 
 /// Blocks of work memory argon2() uses: m' = 4p * floor(m / 4p) (RFC 9106 §3.2 step 3),
 /// or 0 when lanes or memory are out of range.
+/// The library-wide error for a failed Argon2 call (argon2_status::ok has none: do not pass it).
+/// Too little work memory is buffer_too_small, over-long inputs invalid_length, and every
+/// parameter outside RFC 9106's domain invalid_argument.
+constexpr error to_error(argon2_status s) noexcept {
+    switch (s) {
+        case argon2_status::work_too_small:
+            return error::buffer_too_small;
+        case argon2_status::input_too_long:
+        case argon2_status::bad_tag_length:
+        case argon2_status::bad_salt_length:
+            return error::invalid_length;
+        case argon2_status::ok:
+        case argon2_status::bad_passes:
+        case argon2_status::bad_lanes:
+        case argon2_status::bad_memory:
+            break;
+    }
+    return error::invalid_argument;
+}
+
 constexpr std::size_t argon2_memory_blocks(const argon2_params& p) noexcept {
     if (p.lanes == 0 || p.lanes >= (1u << 24) || p.memory_kib < 8ull * p.lanes) return 0;
     return static_cast<std::size_t>(4ull * p.lanes * (p.memory_kib / (4ull * p.lanes)));
