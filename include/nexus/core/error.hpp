@@ -20,6 +20,8 @@ enum class error : std::uint8_t {
     weak_key,              ///< a key or shared secret is degenerate (e.g. all-zero X25519 output)
     io_failed,             ///< an integrator-supplied policy reported failure
     unsupported,           ///< a version, type or feature this build does not implement
+    replayed,              ///< an authenticated message was seen before (replay window)
+    bad_state,             ///< the operation is not valid in the object's current state
 };
 
 /// A short, stable, human-readable name; never empty, never allocates.
@@ -51,6 +53,10 @@ constexpr std::string_view to_string(error e) noexcept {
             return "i/o failed";
         case error::unsupported:
             return "unsupported";
+        case error::replayed:
+            return "replayed message";
+        case error::bad_state:
+            return "not valid in this state";
     }
     return "unknown error";
 }
