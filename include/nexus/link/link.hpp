@@ -392,6 +392,10 @@ public:
         return std::size_t{0};
     }
 
+    /// Runs the timers only (poll_transmit() does this too): timeouts close the link and
+    /// keepalives / rotations get queued.
+    void tick(timestamp now) noexcept { run_timers(now); }
+
     /// When poll_transmit() should next be called: `timestamp{}` (now) when something is queued,
     /// timestamp::max() when closed with nothing left to send.
     timestamp next_deadline() const noexcept {
