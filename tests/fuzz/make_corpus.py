@@ -121,6 +121,46 @@ def byte_reader_seeds():
     ]
 
 
+# ---- wire framing and announce extension (hdlc, kiss, announce_ext) ----------------------------
+# Hand-made streams: first byte = chunk seed (kiss: low 5 bits also pick the port filter, 16..31 =
+# any port), then frames with escapes, shared flags, empty frames, a bad escape, an oversized frame
+# (> 64 bytes) and garbage before the first flag. announce_ext seeds are whole app-data fields.
+
+
+def hdlc_seeds():
+    def frame(p):
+        return b"\x7e" + p.replace(b"\x7d", b"\x7d\x5d").replace(b"\x7e", b"\x7d\x5e") + b"\x7e"
+
+    return [
+        b"\x01" + frame(bytes([1, 0x7E, 2, 0x7D, 3])) + frame(b"A"),
+        b"\x07" + b"junk" + frame(b"B" * 20)[:-1] + frame(b"C") + b"\x7e\x7e",
+        b"\x10" + frame(bytes(range(100))) + b"\x7e\x01\x7d\x41\x7e" + frame(b"D"),
+    ]
+
+
+def kiss_seeds():
+    def frame(p, cmd=0):
+        return b"\xc0" + bytes([cmd]) + p.replace(b"\xdb", b"\xdb\xdd").replace(b"\xc0", b"\xdb\xdc") + b"\xc0"
+
+    return [
+        b"\x00" + frame(bytes([1, 0xC0, 2, 0xDB, 3])) + frame(b"A"),
+        b"\x13" + b"\xdb\xdc" + frame(b"B", 0x10) + frame(b"\x05", 0x01) + frame(b"C") + b"\xc0\x00\xc0",
+        b"\x02" + frame(bytes(range(100)), 0x20) + b"\xc0\x20\xdb\x41\xc0" + frame(b"D", 0x20),
+    ]
+
+
+def announce_ext_seeds():
+    head = b"\x4e\x01" + bytes([0x02, 0x01, 0x04, 0x03, 0x05, 0x06])
+    tlvs = bytes.fromhex("01088877665544332211" "0202f401" "03020300")
+    return [
+        head + tlvs,
+        head,
+        head + b"\x7f\x03abc" + b"\xee\x00",
+        b"\x4e\x02" + head[2:] + b"\xff\xff",  # later version
+        head + b"\x01\x08\x00",  # truncated TLV
+    ]
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -133,6 +173,9 @@ def main():
     n += write(out, "hash", hash_seeds(vectors))
     n += write(out, "hex_decode", hex_seeds(vectors) if os.path.exists(os.path.join(vectors, "hex.json")) else [b"00"])
     n += write(out, "byte_reader", byte_reader_seeds())
+    n += write(out, "hdlc", hdlc_seeds())
+    n += write(out, "kiss", kiss_seeds())
+    n += write(out, "announce_ext", announce_ext_seeds())
     print("wrote %d seeds to %s" % (n, out))
 
 
