@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the WebAssembly module: the C ABI (bindings/c) compiled by Emscripten into one
-# self-contained CommonJS file, plus the JavaScript API around it (nexus.js, crypto.js).
+# self-contained CommonJS file, plus the JavaScript API around it (nexus.js, crypto.js,
+# identity.js).
 # Usage: bindings/wasm/build.sh [output-dir]   (default: build/wasm)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,7 +15,7 @@ export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
 ln -sfn /usr/include/tl "$out/deps/tl"
 
 # Export every function the C headers declare (nexus.h and the headers it includes, such as
-# nexus_crypto.h), so the two never drift apart.
+# nexus_crypto.h, nexus_identity.h), so the two never drift apart.
 exports=$(cat "$root"/bindings/c/include/*.h | grep -oE '\bnexus_[a-z0-9_]+\(' | tr -d '(' | sort -u |
           sed 's/^/"_/; s/$/"/' | paste -sd, -)
 
@@ -26,5 +27,5 @@ em++ -std=c++20 -O2 -Wall -Wextra -Werror -fno-exceptions -fno-rtti \
     -sEXPORTED_FUNCTIONS="[$exports,\"_malloc\",\"_free\"]" \
     -sEXPORTED_RUNTIME_METHODS='["UTF8ToString"]' \
     -o "$out/nexus_core.js"
-cp "$here/nexus.js" "$here/crypto.js" "$here/package.json" "$out/"
+cp "$here/nexus.js" "$here/crypto.js" "$here/identity.js" "$here/package.json" "$out/"
 echo "wasm: built $out/nexus_core.js ($(wc -c < "$out/nexus_core.js") bytes)"

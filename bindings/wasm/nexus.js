@@ -1,16 +1,17 @@
 'use strict';
 // JavaScript API of the nexus WebAssembly module. Uint8Array in, Uint8Array out; failures
 // throw NexusError carrying the C status code. Load once: `const nexus = await require('./nexus').load()`.
-// The core functions live here; each further layer has its own file (crypto.js) whose functions
-// are added to the same object.
+// The core functions live here; each further layer has its own file (crypto.js, identity.js)
+// whose functions are added to the same object.
 
 const createNexusCore = require('./nexus_core.js');
 const cryptoApi = require('./crypto.js');
+const identityApi = require('./identity.js');
 
 const STATUS = {
   0: 'ok', 1: 'buffer_too_small', 2: 'truncated', 3: 'invalid_argument', 4: 'invalid_length',
   5: 'bad_encoding', 6: 'out_of_range', 7: 'full', 8: 'empty', 9: 'not_found',
-  10: 'auth_failed', 11: 'weak_key', 12: 'io_failed', 13: 'unsupported', 100: 'null_pointer',
+  10: 'auth_failed', 11: 'weak_key', 12: 'io_failed', 13: 'unsupported', 14: 'replayed', 15: 'bad_state', 100: 'null_pointer',
 };
 
 class NexusError extends Error {
@@ -92,7 +93,7 @@ function wrap(m) {
       });
     },
   };
-  return Object.assign(core, cryptoApi(m, { NexusError, check }));
+  return Object.assign(core, cryptoApi(m, { NexusError, check }), identityApi(m, { NexusError, check }));
 }
 
 async function load() {

@@ -13,7 +13,7 @@ extern "C" {
 
 #define NEXUS_C_API_VERSION 1
 
-/* Status codes; values 1..13 mirror nexus::error in the C++ library. */
+/* Status codes; values 1..15 mirror nexus::error in the C++ library. */
 typedef enum nexus_status {
     NEXUS_OK = 0,
     NEXUS_ERR_BUFFER_TOO_SMALL = 1,
@@ -29,6 +29,8 @@ typedef enum nexus_status {
     NEXUS_ERR_WEAK_KEY = 11,
     NEXUS_ERR_IO_FAILED = 12,
     NEXUS_ERR_UNSUPPORTED = 13,
+    NEXUS_ERR_REPLAYED = 14,
+    NEXUS_ERR_BAD_STATE = 15,
     NEXUS_ERR_NULL_POINTER = 100
 } nexus_status;
 
@@ -70,5 +72,7 @@ nexus_status nexus_store_uint(uint64_t value, size_t width, nexus_byte_order ord
 
 /* The cryptography part of the ABI: hashes, MACs, KDFs, AEAD, X25519, Ed25519. */
 #include "nexus_crypto.h"
+/* Identities, address hashes, sealed keys, packets and announces. */
+#include "nexus_identity.h"
 
 #endif /* NEXUS_H */

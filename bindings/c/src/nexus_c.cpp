@@ -11,6 +11,7 @@ constexpr nexus_status to_status(nexus::error e) noexcept { return static_cast<n
 
 static_assert(static_cast<int>(nexus::error::buffer_too_small) == NEXUS_ERR_BUFFER_TOO_SMALL);
 static_assert(static_cast<int>(nexus::error::unsupported) == NEXUS_ERR_UNSUPPORTED);
+static_assert(static_cast<int>(nexus::error::bad_state) == NEXUS_ERR_BAD_STATE);
 
 template <class T>
 nexus_status status_of(const nexus::result<T>& r) noexcept {
@@ -30,7 +31,7 @@ const char* nexus_status_string(int status) {
         default:
             break;
     }
-    if (status >= NEXUS_ERR_BUFFER_TOO_SMALL && status <= NEXUS_ERR_UNSUPPORTED) {
+    if (status >= NEXUS_ERR_BUFFER_TOO_SMALL && status <= NEXUS_ERR_BAD_STATE) {
         // to_string returns views of string literals, so data() is NUL-terminated.
         return nexus::to_string(static_cast<nexus::error>(status)).data();
     }

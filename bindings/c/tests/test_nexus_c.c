@@ -11,7 +11,9 @@ static void test_version(void) {
     EXPECT(strcmp(nexus_status_string(NEXUS_ERR_BUFFER_TOO_SMALL), "buffer too small") == 0);
     EXPECT(strcmp(nexus_status_string(NEXUS_ERR_NULL_POINTER), "null pointer") == 0);
     EXPECT(strcmp(nexus_status_string(-5), "unknown status") == 0);
-    EXPECT(strcmp(nexus_status_string(14), "unknown status") == 0);
+    EXPECT(strcmp(nexus_status_string(NEXUS_ERR_REPLAYED), "replayed message") == 0);
+    EXPECT(strcmp(nexus_status_string(NEXUS_ERR_BAD_STATE), "not valid in this state") == 0);
+    EXPECT(strcmp(nexus_status_string(16), "unknown status") == 0);
 }
 
 static void test_hex(void) {

@@ -15,5 +15,39 @@ from ._nexus import (  # noqa: F401
 )
 
 from . import crypto  # noqa: F401  (hashes, KDFs, AEAD, X25519, Ed25519)
+from . import identity  # noqa: F401  (identities, address hashes, sealed keys, packets, announces)
+from .identity import (  # noqa: F401
+    Announce,
+    AnnounceInfo,
+    DestinationType,
+    HeaderType,
+    Identity,
+    Packet,
+    PacketType,
+    TransportType,
+    destination_hash,
+    name_hash,
+    plain_destination_hash,
+)
 
-__all__ = ["__version__", "version_number", "hex_encode", "hex_decode", "load_uint", "store_uint", "crypto"]
+__all__ = [
+    "__version__",
+    "version_number",
+    "hex_encode",
+    "hex_decode",
+    "load_uint",
+    "store_uint",
+    "crypto",
+    "identity",
+    "Identity",
+    "Packet",
+    "PacketType",
+    "DestinationType",
+    "HeaderType",
+    "TransportType",
+    "Announce",
+    "AnnounceInfo",
+    "name_hash",
+    "destination_hash",
+    "plain_destination_hash",
+]

@@ -51,6 +51,8 @@ inline std::span<const std::uint8_t> exact(const py::bytes& b, std::size_t n, co
 void bind_core(py::module_& m);
 /// Defined in crypto.cpp: the submodule nexus._nexus.crypto.
 void bind_crypto(py::module_& m);
+/// Defined in identity.cpp: the submodule nexus._nexus.identity (identities, packets, announces).
+void bind_identity(py::module_& m);
 /// Defined in layers.cpp: registers every protocol layer's submodule.
 void bind_all_layers(py::module_& m);
 

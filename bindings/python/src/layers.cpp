@@ -3,6 +3,9 @@
 
 namespace nexus::python {
 
-void bind_all_layers(py::module_& m) { bind_crypto(m); }
+void bind_all_layers(py::module_& m) {
+    bind_crypto(m);
+    bind_identity(m);
+}
 
 }  // namespace nexus::python
