@@ -302,15 +302,9 @@ inline void argon2_fill_segment(const argon2_instance& in, std::uint32_t pass, s
     secure_wipe_object(address);
 }
 
-// Word-sized volatile stores: the work memory can be many MiB, too much for a byte loop.
+// Word-sized stores (secure_wipe_words): the work memory can be many MiB.
 inline void argon2_wipe(std::span<argon2_block> blocks) noexcept {
-    for (argon2_block& b : blocks) {
-        volatile std::uint64_t* w = b.words.data();
-        for (std::size_t i = 0; i < 128; ++i) w[i] = 0;
-    }
-#if defined(__GNUC__) || defined(__clang__)
-    __asm__ __volatile__("" : : "r"(blocks.data()) : "memory");
-#endif
+    for (argon2_block& b : blocks) secure_wipe_words(b.words);
 }
 
 // Length fields of H0 are 32 bits. Written as a shift so 32-bit hosts, where it always

@@ -70,15 +70,6 @@ inline void blake2b_rounds(std::array<std::uint64_t, 16>& v, const std::array<st
     (blake2b_round<R>(v, m), ...);
 }
 
-// Zeroes 16 words of message or working state: word-sized volatile stores, cheap enough to run
-// after every block (a keyed hash's first block is its key).
-inline void blake2b_wipe(std::array<std::uint64_t, 16>& a) noexcept {
-    volatile std::uint64_t* v = a.data();
-    for (std::size_t i = 0; i < 16; ++i) v[i] = 0;
-#if defined(__GNUC__) || defined(__clang__)
-    __asm__ __volatile__("" : : "r"(a.data()) : "memory");
-#endif
-}
 
 // Compression function F (§3.2). t is the 128-bit byte counter, `last` the final-block flag.
 inline void blake2b_compress(std::array<std::uint64_t, 8>& h, const std::uint8_t* block, std::uint64_t t_lo,
@@ -95,8 +86,8 @@ inline void blake2b_compress(std::array<std::uint64_t, 8>& h, const std::uint8_t
     v[14] ^= 0 - static_cast<std::uint64_t>(last);  // invert all bits on the last block
     blake2b_rounds(v, m, std::make_index_sequence<12>{});
     for (std::size_t i = 0; i < 8; ++i) h[i] ^= v[i] ^ v[i + 8];
-    blake2b_wipe(m);
-    blake2b_wipe(v);
+    secure_wipe_words(m);
+    secure_wipe_words(v);
 }
 
 }  // namespace detail

@@ -1,10 +1,12 @@
 // Constant-time helpers for secret data: comparison, selection and wiping.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <type_traits>
 
 namespace nexus::crypto {
 
@@ -41,6 +43,22 @@ inline void secure_wipe(std::span<std::uint8_t> s) noexcept { secure_wipe(s.data
 template <class T>
 inline void secure_wipe_object(T& obj) noexcept {
     secure_wipe(static_cast<void*>(&obj), sizeof(T));
+}
+
+/// Zeroes an array of words with word-sized volatile stores: cheap enough for hash states and
+/// message schedules wiped after every block (they may hold key material: HMAC and keyed BLAKE2b
+/// feed keys through them), and usable in constant evaluation.
+template <class T, std::size_t N>
+constexpr void secure_wipe_words(std::array<T, N>& a) noexcept {
+    if (std::is_constant_evaluated()) {
+        for (auto& w : a) w = 0;
+    } else {
+        volatile T* v = a.data();
+        for (std::size_t i = 0; i < N; ++i) v[i] = 0;
+#if defined(__GNUC__) || defined(__clang__)
+        __asm__ __volatile__("" : : "r"(a.data()) : "memory");
+#endif
+    }
 }
 
 }  // namespace nexus::crypto

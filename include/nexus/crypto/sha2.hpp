@@ -16,21 +16,6 @@ namespace nexus::crypto {
 
 namespace detail {
 
-// Zeroes an array that may hold key material (HMAC feeds keys through these hashes) so the
-// stores survive even when the object dies right after. Word-sized volatile stores rather than
-// secure_wipe's byte loop: this runs on every finish(), i.e. several times per HMAC.
-template <class T, std::size_t N>
-constexpr void wipe_words(std::array<T, N>& a) noexcept {
-    if (std::is_constant_evaluated()) {
-        for (auto& w : a) w = 0;
-    } else {
-        volatile T* v = a.data();
-        for (std::size_t i = 0; i < N; ++i) v[i] = 0;
-#if defined(__GNUC__) || defined(__clang__)
-        __asm__ __volatile__("" : : "r"(a.data()) : "memory");
-#endif
-    }
-}
 
 // FIPS 180-4 §4.2.2: first 32 bits of the fractional parts of the cube roots of the first 64 primes.
 inline constexpr std::array<std::uint32_t, 64> sha256_k = {
@@ -172,7 +157,7 @@ constexpr void sha2_compress(std::array<typename T::word, 8>& state, const std::
         state[7] += h;
         p += 16 * wb;
     }
-    wipe_words(w);  // the schedule is derived from the message, which may be key material
+    secure_wipe_words(w);  // the schedule is derived from the message, which may be key material
 }
 
 #undef NEXUS_SHA2_INLINE
@@ -190,7 +175,7 @@ public:
     /// Back to the state of a freshly constructed object.
     constexpr void reset() noexcept {
         state_ = T::iv;
-        wipe_words(buf_);
+        secure_wipe_words(buf_);
         used_ = 0;
         total_ = 0;
     }
@@ -237,7 +222,7 @@ public:
         sha2_compress<T>(state_, buf_.data(), 1);
         for (std::size_t i = 0; i < digest_size / sizeof(word); ++i)
             T::store(out.data() + i * sizeof(word), state_[i]);
-        wipe_words(state_);
+        secure_wipe_words(state_);
         reset();
     }
 
