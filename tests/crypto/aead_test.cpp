@@ -334,3 +334,58 @@ TEST_CASE_TEMPLATE("aead: random round trips at every length around the block si
         CHECK(all_zero(out));
     }
 }
+
+TEST_CASE_TEMPLATE("chacha20_poly1305: seal equals the §2.8 construction from its parts around 512-byte multiples",
+                   A, cc_32, cc_64) {
+    // Lengths on both sides of the multiples of 64, 256 and 512 bytes where the ChaCha20 paths
+    // (eight, four and one block at a time) and the Poly1305 steps change over, built here from
+    // chacha20_block and the one-block Poly1305 update, with and without AD, separately and in place.
+    nexus::test::rng rng(0xae4d512);
+    for (std::size_t base : {256u, 512u, 1024u, 1536u, 2048u, 4096u, 16384u}) {
+        for (std::size_t len : {base - 65, base - 64, base - 63, base - 17, base - 16, base - 1, base, base + 1,
+                                base + 15, base + 16, base + 63, base + 64, base + 65, base + 257}) {
+            bytes key(32), nonce(12), ad(static_cast<std::size_t>(rng.below(40))), pt(len);
+            rng.fill(key);
+            rng.fill(nonce);
+            rng.fill(ad);
+            rng.fill(pt);
+            const auto k = fixed<32>(key);
+            const auto n = fixed<12>(nonce);
+
+            // Expected ciphertext: keystream blocks 1, 2, ... (block 0 keys Poly1305, §2.6).
+            std::array<std::uint8_t, 64> block{};
+            nc::chacha20_block(k, 0, n, block);
+            std::array<std::uint8_t, 32> otk{};
+            std::copy_n(block.begin(), 32, otk.begin());
+            bytes expected(len + 16);
+            for (std::size_t at = 0; at < len; at += 64) {
+                nc::chacha20_block(k, static_cast<std::uint32_t>(1 + at / 64), n, block);
+                for (std::size_t i = at; i < std::min(len, at + 64); ++i)
+                    expected[i] = static_cast<std::uint8_t>(pt[i] ^ block[i - at]);
+            }
+            // Expected tag over ad || pad || ct || pad || lengths, fed one block per update.
+            bytes mac_data = ad;
+            mac_data.resize((ad.size() + 15) / 16 * 16, 0);
+            mac_data.insert(mac_data.end(), expected.begin(), expected.begin() + static_cast<std::ptrdiff_t>(len));
+            mac_data.resize((mac_data.size() + 15) / 16 * 16, 0);
+            for (std::uint64_t v : {std::uint64_t{ad.size()}, std::uint64_t{len}})
+                for (int i = 0; i < 8; ++i) mac_data.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+            nc::poly1305_32 mac(otk);
+            for (std::size_t at = 0; at < mac_data.size(); at += 16)
+                mac.update(std::span<const std::uint8_t>(mac_data).subspan(at, 16));
+            mac.finish(std::span<std::uint8_t, 16>(expected.data() + len, 16));
+
+            bytes sealed(len + 16);
+            REQUIRE(A::seal(k, n, pt, ad, sealed) == aead_status::ok);
+            CHECK_MESSAGE(sealed == expected, "length " << len);
+            bytes in_place = pt;
+            in_place.resize(len + 16);
+            REQUIRE(A::seal(k, n, std::span<const std::uint8_t>(in_place).first(len), ad, in_place) ==
+                    aead_status::ok);
+            CHECK_MESSAGE(in_place == expected, "in place, length " << len);
+            bytes opened(len);
+            REQUIRE(A::open(k, n, sealed, ad, opened) == aead_status::ok);
+            CHECK(opened == pt);
+        }
+    }
+}

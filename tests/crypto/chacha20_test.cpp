@@ -3,6 +3,7 @@
 // in-place use; size and counter-overflow errors.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <span>
@@ -50,9 +51,16 @@ bytes keystream_by_blocks(std::span<const std::uint8_t, 32> key, std::span<const
 
 TEST_CASE("chacha20: the bulk path compiled for this target") {
 #if defined(NEXUS_CRYPTO_CHACHA20_SIMD)
-    MESSAGE("chacha20 bulk path: four blocks at a time in 128-bit vectors");
+    MESSAGE("chacha20 portable bulk path: four blocks at a time in 128-bit vectors");
 #else
-    MESSAGE("chacha20 bulk path: one block at a time");
+    MESSAGE("chacha20 portable bulk path: one block at a time");
+#endif
+#if defined(NEXUS_CRYPTO_CHACHA20_AVX2)
+    const std::string cpu = nc::chacha20_detail::avx2_available() ? "has AVX2: it is used from 512 bytes"
+                                                                   : "lacks AVX2: the portable path is used";
+    MESSAGE("chacha20 AVX2 path (eight blocks) compiled; this CPU ", cpu);
+#else
+    MESSAGE("chacha20 AVX2 path not compiled for this target");
 #endif
     CHECK(true);
 }
@@ -202,5 +210,101 @@ TEST_CASE("xchacha20: draft-irtf-cfrg-xchacha-03 §A.3.2, and its definition thr
         bytes buf = ct;
         REQUIRE(nc::xchacha20_xor(fixed<32>(key), fixed<24>(nonce), counter, buf, buf));
         CHECK(buf == pt);
+    }
+}
+
+namespace {
+
+// Runs one keystream path on a fresh state for (key, nonce, counter) over msg, separately and in
+// place; checks both against the block-at-a-time reference and the counter the path leaves.
+template <class Path>
+void check_path(Path path, const char* name, std::span<const std::uint8_t, 32> key,
+                std::span<const std::uint8_t, 12> nonce, std::uint32_t counter, const bytes& msg,
+                const bytes& reference) {
+    const std::size_t n = msg.size();
+    std::uint32_t state[16];
+    nc::chacha20_detail::init_state(state, key.data(), counter, nonce.data());
+    bytes out(n, 0);
+    path(state, msg.data(), out.data(), n);
+    bool same = true;
+    for (std::size_t i = 0; i < n; ++i) same = same && (out[i] == static_cast<std::uint8_t>(msg[i] ^ reference[i]));
+    CHECK_MESSAGE(same, name << ": length " << n << " counter " << counter);
+    // Every whole block advances the counter; a partial last block is consumed but not counted.
+    CHECK_MESSAGE(state[12] == static_cast<std::uint32_t>(counter + n / 64), name << ": counter after " << n);
+
+    std::uint32_t again[16];
+    nc::chacha20_detail::init_state(again, key.data(), counter, nonce.data());
+    bytes buf = msg;
+    path(again, buf.data(), buf.data(), n);
+    CHECK_MESSAGE(buf == out, name << ": in place, length " << n);
+}
+
+}  // namespace
+
+TEST_CASE("chacha20: the AVX2 and portable paths agree with block-at-a-time keystream") {
+    nexus::test::rng rng(0xa7c2c4a2);
+    std::array<std::uint8_t, 32> key{};
+    std::array<std::uint8_t, 12> nonce{};
+    const auto portable = [](std::uint32_t (&st)[16], const std::uint8_t* in, std::uint8_t* out, std::size_t n) {
+        nc::chacha20_detail::xor_stream_portable(st, in, out, n);
+    };
+    const auto dispatched = [](std::uint32_t (&st)[16], const std::uint8_t* in, std::uint8_t* out, std::size_t n) {
+        nc::chacha20_detail::xor_stream(st, in, out, n);
+    };
+#if defined(NEXUS_CRYPTO_CHACHA20_AVX2)
+    const bool avx2 = nc::chacha20_detail::avx2_available();
+    const auto with_avx2 = [](std::uint32_t (&st)[16], const std::uint8_t* in, std::uint8_t* out, std::size_t n) {
+        nc::chacha20_detail::xor_stream_avx2(st, in, out, n);
+    };
+    if (!avx2) MESSAGE("this CPU lacks AVX2: only the portable path is checked here");
+#endif
+    // Up to four 512-byte groups plus every tail: lengths cross each multiple of 64, 256 and 512.
+    // Counters: small; one where the eight lanes of a group straddle 2^31; and ones ending exactly
+    // at block 2^32 - 1 (the last the 32-bit counter allows) from inside and at a group boundary.
+    constexpr std::size_t max_len = 4 * 512 + 3 * 64 + 63;
+    constexpr std::uint32_t max_blocks = (max_len + 63) / 64;
+    for (std::uint32_t counter : {0u, 1u, 0x7ffffffcu, 0u - max_blocks, 0u - 40u, 0u - 8u}) {
+        rng.fill(key);
+        rng.fill(nonce);
+        const std::uint64_t room = (std::uint64_t{1} << 32) - counter;
+        const std::size_t limit = static_cast<std::size_t>(std::min<std::uint64_t>(max_len, room * 64));
+        const bytes reference = keystream_by_blocks(key, nonce, counter, limit);
+        for (std::size_t n = 0; n <= limit; ++n) {
+            // Every length near a 64-byte boundary, and a sample in between.
+            if (n % 64 > 2 && n % 64 < 62 && n % 7 != 0) continue;
+            bytes msg(n);
+            rng.fill(msg);
+            check_path(portable, "portable", key, nonce, counter, msg, reference);
+            check_path(dispatched, "dispatched", key, nonce, counter, msg, reference);
+#if defined(NEXUS_CRYPTO_CHACHA20_AVX2)
+            if (avx2) check_path(with_avx2, "avx2", key, nonce, counter, msg, reference);
+#endif
+        }
+    }
+}
+
+TEST_CASE("chacha20: long messages through the public API, ending at the last counter") {
+    nexus::test::rng rng(0x10c4a);
+    std::array<std::uint8_t, 32> key{};
+    std::array<std::uint8_t, 12> nonce{};
+    rng.fill(key);
+    rng.fill(nonce);
+    for (std::size_t n : {4095u, 4096u, 4097u, 16384u, 16384u + 320u + 17u}) {
+        const std::uint32_t blocks = static_cast<std::uint32_t>((n + 63) / 64);
+        for (std::uint32_t counter : {1u, 0u - blocks}) {
+            const bytes reference = keystream_by_blocks(key, nonce, counter, n);
+            bytes msg(n), out(n);
+            rng.fill(msg);
+            REQUIRE(nc::chacha20_xor(key, nonce, counter, msg, out));
+            bool same = true;
+            for (std::size_t i = 0; i < n; ++i)
+                same = same && (out[i] == static_cast<std::uint8_t>(msg[i] ^ reference[i]));
+            CHECK_MESSAGE(same, "length " << n << " counter " << counter);
+            // One more block would wrap the counter: refused.
+            if (counter != 1u) {
+                bytes longer(n + 64 - n % 64 + 1), longer_out(longer.size(), 0xee);
+                CHECK_FALSE(nc::chacha20_xor(key, nonce, counter, longer, longer_out));
+            }
+        }
     }
 }

@@ -196,8 +196,38 @@ struct limbs44 {
     static constexpr std::uint64_t full_block_bit = std::uint64_t{1} << 40;  // 2^128 from limb 2 (2^88)
 
     std::uint64_t r[3];
+    std::uint64_t rr[3];  // r^2 mod p, partially reduced: two blocks per step in blocks()
     std::uint64_t h[3];
     std::uint64_t s[2];
+
+    // d = a * b mod p before carrying, for limbs a < 2^46 and b < 2^45 (so 20 b < 2^50):
+    // products of limbs i + j >= 3 land at 2^132 or higher, and 2^132 = 4 * 2^130 = 20 (mod p).
+    // Each product is below 2^96, so two calls on one d (two blocks) stay below 2^98.
+    static constexpr void mul_acc(u128 (&d)[3], std::uint64_t a0, std::uint64_t a1, std::uint64_t a2,
+                                  std::uint64_t b0, std::uint64_t b1, std::uint64_t b2) noexcept {
+        const std::uint64_t f1 = b1 * 20, f2 = b2 * 20;
+        d[0] += u128::mul(a0, b0);
+        d[0] += u128::mul(a1, f2);
+        d[0] += u128::mul(a2, f1);
+        d[1] += u128::mul(a0, b1);
+        d[1] += u128::mul(a1, b0);
+        d[1] += u128::mul(a2, f2);
+        d[2] += u128::mul(a0, b2);
+        d[2] += u128::mul(a1, b1);
+        d[2] += u128::mul(a2, b0);
+    }
+
+    // Partial reduction of d (each below 2^100) to limbs below 2^44, 2^44 + 2^20, 2^42.
+    static constexpr void carry(const u128 (&d)[3], std::uint64_t& h0, std::uint64_t& h1,
+                                std::uint64_t& h2) noexcept {
+        u128 d1 = d[1], d2 = d[2];
+        d1 += d[0].shr(44);
+        d2 += d1.shr(44);
+        const std::uint64_t t = (d[0].low() & mask44) + d2.shr(42) * 5;  // 2^130 = 5 (mod p)
+        h0 = t & mask44;
+        h1 = (d1.low() & mask44) + (t >> 44);
+        h2 = d2.low() & mask42;
+    }
 
     void set_key(const std::uint8_t* key) noexcept {
         const std::uint64_t lo = load64_le(key) & 0x0ffffffc0fffffffull;  // clamp (§2.5)
@@ -205,6 +235,9 @@ struct limbs44 {
         r[0] = lo & mask44;
         r[1] = ((lo >> 44) | (hi << 20)) & mask44;
         r[2] = hi >> 24;
+        u128 d[3] = {};
+        mul_acc(d, r[0], r[1], r[2], r[0], r[1], r[2]);
+        carry(d, rr[0], rr[1], rr[2]);
         h[0] = h[1] = h[2] = 0;
         s[0] = load64_le(key + 16);
         s[1] = load64_le(key + 24);
@@ -212,32 +245,32 @@ struct limbs44 {
 
     void blocks(const std::uint8_t* m, std::size_t count, std::uint64_t hibit) noexcept {
         const std::uint64_t r0 = r[0], r1 = r[1], r2 = r[2];
-        // Products of limbs i + j >= 3 land at 2^132 or higher: 2^132 = 4 * 2^130 = 20 (mod p).
-        const std::uint64_t f1 = r1 * 20, f2 = r2 * 20;
         std::uint64_t h0 = h[0], h1 = h[1], h2 = h[2];
+        // Two blocks per step, h = (h + m1) r^2 + m2 r (mod p): the products of the second block
+        // do not wait for h, and one carry chain serves both blocks.
+        if (count >= 2) {
+            const std::uint64_t q0 = rr[0], q1 = rr[1], q2 = rr[2];
+            for (; count >= 2; count -= 2, m += 2 * poly1305_block_size) {
+                const std::uint64_t a0 = load64_le(m), a1 = load64_le(m + 8);
+                const std::uint64_t b0 = load64_le(m + 16), b1 = load64_le(m + 24);
+                // h limbs < 2^44 + 2^20 before the addition, so below 2^46 after it.
+                h0 += a0 & mask44;
+                h1 += ((a0 >> 44) | (a1 << 20)) & mask44;
+                h2 += (a1 >> 24) | hibit;
+                u128 d[3] = {};
+                mul_acc(d, h0, h1, h2, q0, q1, q2);
+                mul_acc(d, b0 & mask44, ((b0 >> 44) | (b1 << 20)) & mask44, (b1 >> 24) | hibit, r0, r1, r2);
+                carry(d, h0, h1, h2);
+            }
+        }
         for (; count > 0; --count, m += poly1305_block_size) {
             const std::uint64_t t0 = load64_le(m), t1 = load64_le(m + 8);
             h0 += t0 & mask44;
             h1 += ((t0 >> 44) | (t1 << 20)) & mask44;
             h2 += (t1 >> 24) | hibit;
-
-            // h limbs < 2^45, r limbs < 2^44, 20 r < 2^49: every sum stays below 2^96.
-            u128 d0 = u128::mul(h0, r0);
-            d0 += u128::mul(h1, f2);
-            d0 += u128::mul(h2, f1);
-            u128 d1 = u128::mul(h0, r1);
-            d1 += u128::mul(h1, r0);
-            d1 += u128::mul(h2, f2);
-            u128 d2 = u128::mul(h0, r2);
-            d2 += u128::mul(h1, r1);
-            d2 += u128::mul(h2, r0);
-
-            d1 += d0.shr(44);
-            d2 += d1.shr(44);
-            const std::uint64_t t = (d0.low() & mask44) + d2.shr(42) * 5;  // 2^130 = 5 (mod p)
-            h0 = t & mask44;
-            h1 = (d1.low() & mask44) + (t >> 44);
-            h2 = d2.low() & mask42;
+            u128 d[3] = {};
+            mul_acc(d, h0, h1, h2, r0, r1, r2);
+            carry(d, h0, h1, h2);
         }
         h[0] = h0;
         h[1] = h1;
