@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Compiles for a Cortex-M4 (arm-none-eabi-g++ -Os, no exceptions, no RTTI, newlib-nano) and prints
-# the text/data/bss sizes of the linked probes: the core (tests/embedded/size_probe.cpp), the whole
+# the text/data/bss sizes of the linked probes: the core (tests/embedded/size_probe.cpp), a whole
+# transport node (tests/embedded/node_size_probe.cpp), the whole
 # crypto suite (tests/embedded/crypto_size_probe.cpp), then each crypto primitive alone (the crypto
 # probe built with only that primitive, minus the empty probe), dependencies included.
 # Usage: embedded-size.sh [build-dir]
@@ -22,6 +23,11 @@ build() {  # source, elf, extra flags...
 build "$root/tests/embedded/size_probe.cpp" "$out/size_probe.elf"
 echo "Cortex-M4 -Os size of the core probe (arm-none-eabi, newlib-nano):"
 arm-none-eabi-size "$out/size_probe.elf"
+
+build "$root/tests/embedded/node_size_probe.cpp" "$out/node_size_probe.elf"
+echo
+echo "Cortex-M4 -Os size of a transport node (identity, announces, links, forwarding; see the probe):"
+arm-none-eabi-size "$out/node_size_probe.elf"
 
 crypto=$root/tests/embedded/crypto_size_probe.cpp
 build "$crypto" "$out/crypto_size_probe.elf"
