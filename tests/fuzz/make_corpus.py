@@ -181,3 +181,102 @@ def main():
 
 if __name__ == "__main__":
     main()
+
+
+# ---- protocol: packet, announce, link (packet_fuzz, announce_fuzz, link_fuzz) ---------------------
+# Self-contained seeds (no vector files), written after main() has run, into the same OUT_DIR.
+# announce: mode byte 0 = raw packet (valid announces signed here when python3-cryptography is
+# installed), 1 / 3 = structured (nexus / reticulum profile): seed (32), name hash (10), random
+# hash (10), ratchet flag (1), ratchet (32), context (1), app data length (2, big-endian), app
+# data, mutation count (1), then per mutation position (2, big-endian) and XOR mask (1).
+# link: initiator seed, responder seed, config byte, then ops (see link_fuzz.cpp).
+
+
+def packet_seeds():
+    dest, via = bytes(range(16)), bytes(range(100, 116))
+    return [
+        b"\x00\x00" + dest + b"\x00" + b"hello",  # HEADER_1 data to a single destination
+        b"\x51\x03" + via + dest + b"\x0b" + bytes(148),  # HEADER_2 announce, path response
+        b"\x02\x00" + dest + b"\x00" + bytes(64),  # link request
+        b"\x0f\x00" + dest + b"\xff" + bytes(96),  # link proof
+        b"\x80\x00" + dest + b"\x00",  # IFAC: unsupported
+        b"\x40\x00" + dest,  # HEADER_2 cut short
+        b"\x0c\x05" + dest + b"\xfe" + bytes(477),  # 500 bytes exactly
+    ]
+
+
+def signed_announces():
+    try:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        from cryptography.hazmat.primitives import serialization
+    except ImportError:
+        return []
+    import hashlib
+
+    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    seeds = []
+    for i, (digest, ratchet, app) in enumerate(
+        (
+            (lambda b: hashlib.sha256(b).digest(), b"", b""),
+            (lambda b: hashlib.sha256(b).digest(), bytes(range(32)), b"\x4e\x01" + bytes(6)),
+            (lambda b: hashlib.blake2b(b, digest_size=32).digest(), b"", b"app data"),
+            (lambda b: hashlib.blake2b(b, digest_size=32).digest(), bytes(range(32, 64)), b""),
+        )
+    ):
+        key = Ed25519PrivateKey.from_private_bytes(bytes([i + 1]) * 32)
+        pk = bytes(range(32)) + key.public_key().public_bytes(*raw)  # X25519 half: any 32 bytes
+        name = digest(b"nexus.fuzz.announce")[:10]
+        dest = digest(name + digest(pk)[:16])[:16]
+        random = bytes([i] * 5) + (1700000000 + i).to_bytes(5, "big")
+        sig = key.sign(dest + pk + name + random + ratchet + app)
+        flags = 0x21 if ratchet else 0x01
+        seeds.append(b"\x00" + bytes([flags, 0]) + dest + b"\x00" + pk + name + random + ratchet + sig + app)
+    return seeds
+
+
+def announce_seeds():
+    def structured(mode, ratchet, ctx, app, mutations=()):
+        s = bytes([mode]) + bytes(range(7, 39)) + bytes(range(10))  # mode, seed, name hash
+        s += bytes(5) + (1700000000).to_bytes(5, "big")  # random hash
+        s += bytes([1 if ratchet else 0]) + bytes(range(50, 82)) + bytes([ctx])
+        s += len(app).to_bytes(2, "big") + app + bytes([len(mutations)])
+        return s + b"".join(p.to_bytes(2, "big") + bytes([m]) for p, m in mutations)
+
+    ext = b"\x4e\x01" + bytes([2, 1, 4, 3, 5, 6])
+    return signed_announces() + [
+        structured(1, False, 0, b""),
+        structured(3, True, 0x0B, ext),
+        structured(1, True, 0, ext, [(1, 0x05), (18, 0x0B)]),  # unsigned bytes only: still valid
+        structured(3, False, 0, b"x", [(0, 0x10)]),  # transport-type bit: not signed
+        structured(1, False, 0, b"", [(100, 0x01)]),  # inside the signed region: invalid
+        structured(1, False, 0, bytes(400)),  # too big for the MTU
+    ]
+
+
+def link_seeds():
+    A, B = 0, 8  # the side bit of an op
+    # Request -> responder, responder polls (proof), proof -> initiator, initiator polls (RTT), RTT
+    # -> responder.
+    handshake = bytes([A | 2, 0, B | 0, B | 2, 0, A | 0, A | 2, 1])
+    talk = bytes([A | 1, 0, 5]) + b"hello" + bytes([A | 2, 2, A | 2, 2])  # data, then its replay
+    talk += bytes([B | 1, 0x0E, 3]) + b"abc" + bytes([B | 2, 1])
+    identify = bytes([A | 7, 2, A | 0, A | 2, 3])
+    rotate = bytes([A | 7, 0, A | 0, A | 2, 4, B | 0, B | 2, 2])
+    idle = bytes([B | 6, 0, 121, A | 0, A | 2, 5, B | 0, B | 2, 3])
+    close = bytes([A | 7, 1, A | 0, A | 2, 6])
+    mutate = bytes([A | 3, 2, 0, 0, 30, 0x40])  # the data packet, one ciphertext bit flipped
+    mutate += bytes([A | 4, 10]) + bytes(20) + bytes([B | 5, 0, 0x00, 20]) + bytes(40)  # raw, forged
+    return [
+        bytes([1, 2, 0]) + handshake + talk + identify + rotate + idle + close,
+        bytes([3, 4, 1]) + handshake + talk + identify + talk,  # require_identify: data refused first
+        bytes([5, 6, 0x13]) + handshake + talk + mutate + bytes([B | 6, 0, 9, A | 0, B | 0]),
+        bytes([7, 8, 0]) + bytes([A | 2, 0, A | 2, 0, B | 0, B | 2, 0, B | 2, 0]),  # replayed handshake
+    ]
+
+
+if __name__ == "__main__":
+    protocol_out = sys.argv[2]
+    m = write(protocol_out, "packet", packet_seeds())
+    m += write(protocol_out, "announce", announce_seeds())
+    m += write(protocol_out, "link", link_seeds())
+    print("wrote %d protocol seeds to %s" % (m, protocol_out))

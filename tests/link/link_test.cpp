@@ -477,29 +477,71 @@ TEST_CASE("link: key rotation by time, by volume, on request and when both offer
         CHECK(offer[0][18] == nexus::context_link_rotate);
         const bytes old_from_a = f.send(*f.a, text("old epoch"), at(2000));
         REQUIRE(deliver(*f.a, offer[0], at(2001), f.plain));
-        auto answer = drain(*f.a, at(2001));  // answer under epoch 0, then a switches
+        auto answer = drain(*f.a, at(2001));  // the answer, under epoch 0
         REQUIRE(answer.size() == 1);
-        CHECK(f.a->epoch() == 1);
-        CHECK(f.b->epoch() == 0);
-        const bytes new_from_a = f.send(*f.a, text("new epoch"), at(2002));
-        CHECK(new_from_a[19] == 1);
-        CHECK(std::all_of(new_from_a.begin() + 20, new_from_a.begin() + 28, [](auto v) { return v == 0; }));
+        CHECK(f.a->epoch() == 0);  // the answerer waits for the offerer's first new-epoch packet
+        const bytes still_old = f.send(*f.a, text("still epoch 0"), at(2001));
+        CHECK(still_old[19] == 0);
         auto ev = deliver(*f.b, answer[0], at(2003), f.plain);
         REQUIRE(ev);
         CHECK(ev->kind == link_event_kind::rotated);
         CHECK(f.b->epoch() == 1);
-        ev = deliver(*f.b, new_from_a, at(2004), f.plain);
+        // The offerer switched: its packets are epoch 1 with the counter back at zero.
+        const bytes new_from_b = f.send(*f.b, text("new epoch"), at(2004));
+        CHECK(new_from_b[19] == 1);
+        CHECK(std::all_of(new_from_b.begin() + 20, new_from_b.begin() + 28, [](auto v) { return v == 0; }));
+        ev = deliver(*f.a, new_from_b, at(2005), f.plain);
         REQUIRE(ev);
         CHECK(std::string(ev->data.begin(), ev->data.end()) == "new epoch");
-        ev = deliver(*f.b, old_from_a, at(2004), f.plain);  // previous epoch's key kept
-        REQUIRE(ev);
-        CHECK(std::string(ev->data.begin(), ev->data.end()) == "old epoch");
-        CHECK(deliver(*f.b, old_from_a, at(2004), f.plain).error() == error::replayed);
-        f.roundtrip(*f.b, *f.a, text("after"), at(2005));
+        CHECK(f.a->epoch() == 1);
+        // Packets sent under the old keys still open (previous epoch kept), once.
+        for (const auto* pkt : {&old_from_a, &still_old}) {
+            ev = deliver(*f.b, *pkt, at(2006), f.plain);
+            REQUIRE(ev);
+            CHECK(ev->kind == link_event_kind::data);
+            CHECK(deliver(*f.b, *pkt, at(2006), f.plain).error() == error::replayed);
+        }
+        // The confirmation (epoch 1) is accepted and changes nothing more.
+        auto confirm = drain(*f.b, at(2007));
+        REQUIRE(confirm.size() == 1);
+        CHECK(confirm[0][19] == 1);
+        REQUIRE(deliver(*f.a, confirm[0], at(2007), f.plain));
+        CHECK(f.a->epoch() == 1);
+        f.roundtrip(*f.b, *f.a, text("after"), at(2008));
+        f.roundtrip(*f.a, *f.b, text("after"), at(2008));
         CHECK(f.a->stats().rotations == 1);
         CHECK(f.b->stats().rotations == 1);
-        // An answer nobody asked for.
-        CHECK(deliver(*f.b, answer[0], at(2006), f.plain).error() == error::replayed);
+        // The answer again: a replay.
+        CHECK(deliver(*f.b, answer[0], at(2009), f.plain).error() == error::replayed);
+    }
+    SUBCASE("a lost answer: the offer times out, a new offer succeeds, the stale answer is ignored") {
+        pair_fixture f;
+        f.open(at(0));
+        REQUIRE(f.b->rotate());
+        auto offer1 = drain(*f.b, at(1000));
+        REQUIRE(deliver(*f.a, offer1.at(0), at(1001), f.plain));
+        const auto lost = drain(*f.a, at(1001)).at(0);  // never delivered (for now)
+        // Both keep working in epoch 0 meanwhile.
+        f.roundtrip(*f.a, *f.b, text("x"), at(2000));
+        f.roundtrip(*f.b, *f.a, text("y"), at(2000));
+        // 30 s later the unanswered offer has expired; b offers again (explicitly here; a timed
+        // or volume rotation would re-offer by itself).
+        CHECK(drain(*f.b, at(31'000)).empty());
+        REQUIRE(f.b->rotate());
+        auto offer2 = drain(*f.b, at(31'001));
+        REQUIRE(offer2.size() == 1);
+        REQUIRE(deliver(*f.a, offer2[0], at(31'002), f.plain));
+        auto answer2 = drain(*f.a, at(31'002));
+        REQUIRE(answer2.size() == 1);
+        // The stale answer to the first offer arrives late: refused, no key change.
+        CHECK(deliver(*f.b, lost, at(31'003), f.plain).error() == error::bad_state);
+        CHECK(f.b->epoch() == 0);
+        REQUIRE(deliver(*f.b, answer2[0], at(31'004), f.plain));
+        CHECK(f.b->epoch() == 1);
+        for (auto& p : drain(*f.b, at(31'005))) REQUIRE(deliver(*f.a, p, at(31'005), f.plain));
+        CHECK(f.a->epoch() == 1);
+        f.roundtrip(*f.a, *f.b, text("agreed"), at(31'006));
+        f.roundtrip(*f.b, *f.a, text("agreed"), at(31'006));
     }
     SUBCASE("after an hour, and after max(1 MB, bandwidth x 60 s)") {
         pair_fixture f;
@@ -551,6 +593,8 @@ TEST_CASE("link: key rotation by time, by volume, on request and when both offer
         REQUIRE(answer.size() == 1);
         REQUIRE(deliver(*f.a, answer[0], at(2002), f.plain));
         CHECK(f.a->epoch() == 1);
+        CHECK(f.b->epoch() == 0);
+        for (auto& p : drain(*f.a, at(2002))) REQUIRE(deliver(*f.b, p, at(2002), f.plain));  // confirmation
         CHECK(f.b->epoch() == 1);
         f.roundtrip(*f.a, *f.b, text("agreed"), at(2003));
         f.roundtrip(*f.b, *f.a, text("agreed"), at(2003));

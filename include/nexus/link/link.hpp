@@ -24,11 +24,15 @@
 // to 96 bits"). AD = link id || context byte || epoch. A replay window per epoch rejects repeats.
 //
 // Rotation (either side; every `rotate_interval` or after max(1 MB, bandwidth x 60 s) sent): the
-// offerer sends ROTATE(1, new eph) under the current keys; the answerer replies ROTATE(2, its new
-// eph) under the current keys and switches; the offerer switches on the answer. Keys for the new
-// epoch come from the same formula with the new ephemerals (initiator's first); counters restart
-// at zero; the previous epoch's receive key is kept so packets in flight still open. When both
-// offer at once the initiator's offer wins.
+// offerer sends ROTATE(1, new eph) under the current keys; the answerer derives the next keys and
+// replies ROTATE(2, its new eph, first 8 bytes of the offer's eph) under the current keys, but
+// keeps sending under them; the offerer, on an answer to its current offer, switches and sends
+// ROTATE(3) in the new epoch; the answerer switches on the first packet of the new epoch. So a
+// lost answer costs nothing: the offer times out and a new one (with a new ephemeral) replaces
+// it, and a stale answer is recognised by its offer tag and ignored. Keys for the new epoch come
+// from the same formula with the new ephemerals (initiator's first); counters restart at zero;
+// the previous epoch's receive key is kept so packets in flight still open. When both offer at
+// once the initiator's offer wins.
 #pragma once
 
 #include <array>
@@ -137,6 +141,8 @@ inline constexpr std::uint8_t keepalive_request = 0xFF;
 inline constexpr std::uint8_t keepalive_response = 0xFE;
 inline constexpr std::uint8_t rotate_offer = 1;
 inline constexpr std::uint8_t rotate_answer = 2;
+inline constexpr std::uint8_t rotate_confirm = 3;
+inline constexpr std::size_t offer_tag_size = 8;
 
 /// Direction keys from an ephemeral exchange (see the file comment).
 inline void derive(key& i2r, key& r2i, std::span<const std::uint8_t, 32> shared,
@@ -358,15 +364,17 @@ public:
             return take(q.identify, seal(wire::context::link_identify, v, out, now));
         }
         if (q.rotate_answer) {
-            std::array<std::uint8_t, 33> v{};
+            std::array<std::uint8_t, 1 + 32 + link_detail::offer_tag_size> v{};
             v[0] = link_detail::rotate_answer;
             for (std::size_t i = 0; i < 32; ++i) v[1 + i] = s_.next_public[i];
-            auto n = seal(context_link_rotate, v, out, now);
-            if (n) {
-                q.rotate_answer = false;
-                switch_epoch(now);  // the answer went out under the old keys; switch after it
-            }
-            return n;
+            for (std::size_t i = 0; i < link_detail::offer_tag_size; ++i) v[33 + i] = s_.answered_tag[i];
+            // Still under the current keys; we switch when the offerer's first new-epoch packet
+            // arrives (receive_data), so a lost answer leaves both sides in the old epoch.
+            return take(q.rotate_answer, seal(context_link_rotate, v, out, now));
+        }
+        if (q.rotate_confirm) {
+            const std::uint8_t v = link_detail::rotate_confirm;
+            return take(q.rotate_confirm, seal(context_link_rotate, std::span<const std::uint8_t>(&v, 1), out, now));
         }
         if (q.rotate_offer) {
             std::array<std::uint8_t, 33> v{};
@@ -403,7 +411,8 @@ public:
         if (q.request || q.proof || q.close) return timestamp{};
         if (s_.state == link_state::closed) return timestamp::max();
         if (s_.state == link_state::active &&
-            (q.rtt || q.identify || q.rotate_answer || q.rotate_offer || q.keepalive_request || q.keepalive_response))
+            (q.rtt || q.identify || q.rotate_answer || q.rotate_confirm || q.rotate_offer || q.keepalive_request ||
+             q.keepalive_response))
             return timestamp{};
         const auto& c = s_.config;
         if (s_.state != link_state::active) return s_.created + c.establishment_timeout;
@@ -419,7 +428,8 @@ public:
 private:
     struct pending_flags {
         bool request = false, proof = false, rtt = false, identify = false, rotate_offer = false,
-             rotate_answer = false, keepalive_request = false, keepalive_response = false, close = false;
+             rotate_answer = false, rotate_confirm = false, keepalive_request = false, keepalive_response = false,
+             close = false;
     };
     // All state in one trivially copyable block, so moves are a copy plus a wipe of the source.
     struct data {
@@ -447,6 +457,8 @@ private:
         bool offer_pending = false;
         link_detail::key offer_secret{}, offer_public{};
         link_detail::key next_send{}, next_recv{}, next_public{};
+        bool answered = false;  // we answered an offer: next_* hold the next epoch's keys
+        std::array<std::uint8_t, link_detail::offer_tag_size> answered_tag{};
         timestamp offer_sent_at{};
         // Times.
         timestamp created{}, established{}, last_inbound{}, last_outbound{}, epoch_started{}, request_sent_at{};
@@ -514,7 +526,9 @@ private:
         s_.reason = why;
         s_.offer_pending = false;
         auto& q = s_.pending;
-        q.rtt = q.identify = q.rotate_offer = q.rotate_answer = q.keepalive_request = q.keepalive_response = false;
+        q.rtt = q.identify = q.rotate_offer = q.rotate_answer = q.rotate_confirm = false;
+        q.keepalive_request = q.keepalive_response = false;
+        s_.answered = false;
         q.request = false;
         // Keys are no longer needed once the close packet (if any) is out; wipe what we can.
         crypto::secure_wipe_object(s_.eph_secret);
@@ -543,6 +557,7 @@ private:
         s_.send_counter = 0;
         s_.sent_this_epoch = 0;
         s_.epoch_started = now;
+        s_.answered = false;
         ++s_.stats.rotations;
         crypto::secure_wipe_object(s_.next_send);
         crypto::secure_wipe_object(s_.next_recv);
@@ -570,7 +585,7 @@ private:
             s_.pending.keepalive_request = true;
         if (s_.offer_pending && now - s_.offer_sent_at >= c.establishment_timeout && !s_.pending.rotate_offer)
             s_.offer_pending = false;  // no answer: give up, the conditions below re-offer
-        if (!s_.offer_pending && !s_.pending.rotate_answer &&
+        if (!s_.offer_pending && !s_.pending.rotate_answer && !s_.answered &&
             (now - s_.epoch_started >= c.rotate_interval || s_.sent_this_epoch >= c.rotate_bytes() ||
              s_.send_counter >= (std::uint64_t{1} << 62)))
             start_offer();
@@ -678,14 +693,23 @@ private:
         const std::size_t n = sealed.size() - 16;
         const bool current = epoch == s_.epoch;
         const bool previous = s_.has_prev && epoch == static_cast<std::uint8_t>(s_.epoch - 1);
-        if (!current && !previous) return reject(s_.stats.rejected_state, error::bad_state);
-        replay_window& window = current ? s_.window : s_.prev_window;
+        const bool next = s_.answered && epoch == static_cast<std::uint8_t>(s_.epoch + 1);
+        if (!current && !previous && !next) return reject(s_.stats.rejected_state, error::bad_state);
+        replay_window fresh{};
+        replay_window& window = current ? s_.window : previous ? s_.prev_window : fresh;
         if (!window.check(counter)) return reject(s_.stats.rejected_replay, error::replayed);
         if (plaintext.size() < n) return fail(error::buffer_too_small);
         const auto ad = associated_data(p.header.context, epoch);
-        const auto st = crypto::chacha20_poly1305::open(current ? s_.recv_key : s_.prev_recv_key,
-                                                        link_detail::nonce(counter), sealed, ad, plaintext.first(n));
+        const auto& key = current ? s_.recv_key : previous ? s_.prev_recv_key : s_.next_recv;
+        const auto st = crypto::chacha20_poly1305::open(key, link_detail::nonce(counter), sealed, ad, plaintext.first(n));
         if (st != crypto::aead_status::ok) return reject(s_.stats.rejected_auth, error::auth_failed);
+        bool rotated_now = false;
+        if (next) {
+            // The offerer's first packet of the new epoch confirms our answer: switch.
+            switch_epoch(now);
+            rotated_now = true;
+        }
+        replay_window& accepted = next ? s_.window : window;
         const auto body = std::span<const std::uint8_t>(plaintext.first(n));
         // Authenticated from here on.
         const std::uint8_t ctx = p.header.context;
@@ -693,15 +717,16 @@ private:
         // not advanced by a packet the application never sees.
         if (s_.role == link_role::responder && s_.config.require_identify && !s_.peer_known &&
             ctx != wire::context::link_identify && ctx != wire::context::link_rtt && ctx != wire::context::keepalive &&
-            ctx != wire::context::link_close) {
+            ctx != wire::context::link_close && ctx != context_link_rotate) {
             crypto::secure_wipe(plaintext.first(n));
             return reject(s_.stats.rejected_unidentified, error::auth_failed);
         }
-        window.accept(counter);
+        accepted.accept(counter);
         s_.last_inbound = now;
         ++s_.stats.packets_received;
         link_event ev{};
         ev.context = ctx;
+        if (rotated_now) ev.kind = link_event_kind::rotated;
         if (s_.state == link_state::handshake) {
             s_.state = link_state::active;
             s_.established = now;
@@ -753,30 +778,47 @@ private:
     }
 
     result<link_event> receive_rotate(std::span<const std::uint8_t> body, timestamp now, link_event ev) noexcept {
-        if (body.size() != 33) return reject(s_.stats.rejected_malformed, error::invalid_length);
-        link_detail::key peer{};
-        for (std::size_t i = 0; i < 32; ++i) peer[i] = body[1 + i];
+        if (body.empty()) return reject(s_.stats.rejected_malformed, error::invalid_length);
         const bool we_initiated = s_.role == link_role::initiator;
+        if (body[0] == link_detail::rotate_confirm) {
+            if (body.size() != 1) return reject(s_.stats.rejected_malformed, error::invalid_length);
+            return ev;  // its arrival in the new epoch already switched us (receive_data)
+        }
         if (body[0] == link_detail::rotate_offer) {
-            if (s_.pending.rotate_answer) return ev;           // already answering one
+            if (body.size() != 33) return reject(s_.stats.rejected_malformed, error::invalid_length);
             if (s_.offer_pending && we_initiated) return ev;  // our offer wins
             s_.offer_pending = false;                         // the initiator's offer wins
             s_.pending.rotate_offer = false;
-            link_detail::key secret{};
+            // A new offer replaces any earlier one we answered (that answer was lost or is late).
+            link_detail::key peer{};
+            for (std::size_t i = 0; i < 32; ++i) peer[i] = body[1 + i];
+            link_detail::key secret{}, i2r{}, r2i{};
             new_ephemeral(secret, s_.next_public);
-            link_detail::key i2r{}, r2i{};
             const bool good = we_initiated ? derive_into(i2r, r2i, secret, peer, s_.next_public, peer)
                                            : derive_into(i2r, r2i, secret, peer, peer, s_.next_public);
             crypto::secure_wipe_object(secret);
-            if (!good) return reject(s_.stats.rejected_auth, error::weak_key);
+            if (!good) {
+                s_.answered = false;
+                return reject(s_.stats.rejected_auth, error::weak_key);
+            }
             install(i2r, r2i, s_.next_send, s_.next_recv);
             crypto::secure_wipe_object(i2r);
             crypto::secure_wipe_object(r2i);
+            for (std::size_t i = 0; i < link_detail::offer_tag_size; ++i) s_.answered_tag[i] = peer[i];
+            s_.answered = true;
             s_.pending.rotate_answer = true;
             return ev;
         }
         if (body[0] == link_detail::rotate_answer) {
-            if (!s_.offer_pending || s_.pending.rotate_offer) return reject(s_.stats.rejected_state, error::bad_state);
+            if (body.size() != 1 + 32 + link_detail::offer_tag_size)
+                return reject(s_.stats.rejected_malformed, error::invalid_length);
+            // Only an answer to the offer we are waiting for (a stale answer to an earlier offer
+            // would give keys the peer does not hold).
+            bool ours = s_.offer_pending && !s_.pending.rotate_offer;
+            for (std::size_t i = 0; i < link_detail::offer_tag_size; ++i) ours = ours && body[33 + i] == s_.offer_public[i];
+            if (!ours) return reject(s_.stats.rejected_state, error::bad_state);
+            link_detail::key peer{};
+            for (std::size_t i = 0; i < 32; ++i) peer[i] = body[1 + i];
             link_detail::key i2r{}, r2i{};
             const bool good = we_initiated ? derive_into(i2r, r2i, s_.offer_secret, peer, s_.offer_public, peer)
                                            : derive_into(i2r, r2i, s_.offer_secret, peer, peer, s_.offer_public);
@@ -787,6 +829,7 @@ private:
             crypto::secure_wipe_object(i2r);
             crypto::secure_wipe_object(r2i);
             switch_epoch(now);
+            s_.pending.rotate_confirm = true;  // the answerer switches on our first new-epoch packet
             if (ev.kind == link_event_kind::none) ev.kind = link_event_kind::rotated;
             return ev;
         }
