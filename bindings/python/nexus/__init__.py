@@ -29,6 +29,23 @@ from .identity import (  # noqa: F401
     name_hash,
     plain_destination_hash,
 )
+from . import link  # noqa: F401  (encrypted links)
+from .link import (  # noqa: F401
+    Link,
+    LinkConfig,
+    LinkError,
+    LinkEvent,
+    link_pair,
+)
+from . import wire  # noqa: F401  (HDLC / KISS framing, path cost, announce extension)
+from .wire import (  # noqa: F401
+    AnnounceExtension,
+    HdlcDecoder,
+    KissDecoder,
+    PathCost,
+    hdlc_encode,
+    kiss_encode,
+)
 
 __all__ = [
     "__version__",
@@ -50,4 +67,17 @@ __all__ = [
     "name_hash",
     "destination_hash",
     "plain_destination_hash",
+    "link",
+    "Link",
+    "LinkConfig",
+    "LinkError",
+    "LinkEvent",
+    "link_pair",
+    "wire",
+    "AnnounceExtension",
+    "HdlcDecoder",
+    "KissDecoder",
+    "PathCost",
+    "hdlc_encode",
+    "kiss_encode",
 ]

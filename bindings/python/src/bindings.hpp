@@ -53,6 +53,10 @@ void bind_core(py::module_& m);
 void bind_crypto(py::module_& m);
 /// Defined in identity.cpp: the submodule nexus._nexus.identity (identities, packets, announces).
 void bind_identity(py::module_& m);
+/// Defined in link.cpp: the submodule nexus._nexus.link (encrypted links).
+void bind_link(py::module_& m);
+/// Defined in wire.cpp: the submodule nexus._nexus.wire (framing, path cost, announce extension).
+void bind_wire(py::module_& m);
 /// Defined in layers.cpp: registers every protocol layer's submodule.
 void bind_all_layers(py::module_& m);
 

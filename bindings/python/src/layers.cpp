@@ -6,6 +6,8 @@ namespace nexus::python {
 void bind_all_layers(py::module_& m) {
     bind_crypto(m);
     bind_identity(m);
+    bind_link(m);
+    bind_wire(m);
 }
 
 }  // namespace nexus::python
