@@ -782,7 +782,7 @@ private:
         const bool we_initiated = s_.role == link_role::initiator;
         if (body[0] == link_detail::rotate_confirm) {
             if (body.size() != 1) return reject(s_.stats.rejected_malformed, error::invalid_length);
-            return ev;  // its arrival in the new epoch already switched us (receive_data)
+            return ev;  // arriving in the next epoch, it already switched us (receive_data)
         }
         if (body[0] == link_detail::rotate_offer) {
             if (body.size() != 33) return reject(s_.stats.rejected_malformed, error::invalid_length);
