@@ -228,11 +228,13 @@ public:
         return fail(error::unsupported);
     }
 
-    /// The next packet to send, written to `out` (wire::mtu bytes suffice); size 0 when none.
+    /// The next packet to send, written to `out`, which must hold wire::mtu bytes
+    /// (buffer_too_small otherwise, with nothing taken); size 0 when there is nothing to send.
     result<outgoing> pop_outgoing(timestamp now, std::span<std::uint8_t> out) noexcept {
+        // Checked first: a link hands its packet over in poll_transmit and cannot take it back.
+        if (out.size() < wire::mtu) return fail(error::buffer_too_small);
         if (auto front = outbox_.front()) {
             const packet_slot& s = **front;
-            if (out.size() < s.size) return fail(error::buffer_too_small);
             for (std::size_t i = 0; i < s.size; ++i) out[i] = s.bytes[i];
             outgoing o{s.size, s.iface, s.except};
             (void)outbox_.pop_front();
@@ -253,7 +255,6 @@ public:
                 if (!r) return fail(r.error());
                 pkt = std::span<const std::uint8_t>(rewritten.data(), *r);
             }
-            if (out.size() < pkt.size()) return fail(error::buffer_too_small);
             for (std::size_t i = 0; i < pkt.size(); ++i) out[i] = pkt[i];
             remember(pkt);
             ++stats_.sent;

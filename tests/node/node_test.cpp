@@ -271,6 +271,12 @@ TEST_CASE("node: errors and housekeeping") {
     CHECK(m.b.add_destination(nexus::make_name_hash<P>("nexus.test.b")).error() == error::invalid_argument);
     CHECK(m.a.send(nexus::truncated_hash{}, bytes{1}, at(0)).error() == error::not_found);
     CHECK(m.a.announce(nexus::truncated_hash{}, at(0)).error() == error::not_found);
+    // pop_outgoing needs a whole MTU of room and takes nothing when it does not get it.
+    REQUIRE(m.a.announce(m.a.self().destination_hash(nexus::make_name_hash<P>("nexus.test.a")), at(0)));
+    std::array<std::uint8_t, wire::mtu - 1> small{};
+    CHECK(m.a.pop_outgoing(at(0), small).error() == error::buffer_too_small);
+    std::array<std::uint8_t, wire::mtu> full{};
+    CHECK(m.a.pop_outgoing(at(0), full).value().size == wire::announce_min_packet);
 
     // Paths expire after path_lifetime.
     REQUIRE(m.b.announce(m.dest_b, at(0)));

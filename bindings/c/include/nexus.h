@@ -1,8 +1,8 @@
 /* nexus C ABI (C99). Every function returns a nexus_status and never aborts on bad input:
  * NULL pointers, short buffers and malformed data are reported as status codes, and outputs are
  * left untouched on failure unless a function says otherwise. No function allocates, except the
- * constructors of the opaque handles in nexus_link.h and nexus_wire.h (stateful links and stream
- * decoders), which the caller releases with their _free function. */
+ * constructors of the opaque handles in nexus_link.h, nexus_wire.h and nexus_node.h (stateful
+ * links, stream decoders and nodes), which the caller releases with their _free function. */
 #ifndef NEXUS_H
 #define NEXUS_H
 
@@ -80,5 +80,7 @@ nexus_status nexus_store_uint(uint64_t value, size_t width, nexus_byte_order ord
 #include "nexus_link.h"
 /* Stream framing (HDLC, KISS), path cost codes and the NEXUS announce extension. */
 #include "nexus_wire.h"
+/* The sans-I/O node: destinations, paths, links and transport (opaque handles). */
+#include "nexus_node.h"
 
 #endif /* NEXUS_H */

@@ -37,6 +37,15 @@ from .link import (  # noqa: F401
     LinkEvent,
     link_pair,
 )
+from . import node  # noqa: F401  (the sans-I/O node: paths, links, transport)
+from .node import (  # noqa: F401
+    MeshEvent,
+    Node,
+    NodeConfig,
+    NodeError,
+    NodeEvent,
+    run_mesh,
+)
 from . import wire  # noqa: F401  (HDLC / KISS framing, path cost, announce extension)
 from .wire import (  # noqa: F401
     AnnounceExtension,
@@ -73,6 +82,13 @@ __all__ = [
     "LinkError",
     "LinkEvent",
     "link_pair",
+    "node",
+    "MeshEvent",
+    "Node",
+    "NodeConfig",
+    "NodeError",
+    "NodeEvent",
+    "run_mesh",
     "wire",
     "AnnounceExtension",
     "HdlcDecoder",

@@ -1,0 +1,417 @@
+// The node part of the C ABI (bindings/c/include/nexus_node.h), on nexus/node.hpp. As with links
+// (nexus_link_c.cpp), a handle is one heap block (allocated here, in the binding; the core stays
+// allocation-free) holding the random source and the node of the chosen profile, so the node's
+// pointer to its random source stays valid for the handle's life. The profile is a template
+// parameter of nexus::node, so the handle holds a std::variant of the two instantiations and every
+// call dispatches on it. The capacities are the NEXUS_NODE_* constants of the header.
+#include "nexus.h"
+
+#include <nexus/core/reference_policies.hpp>
+#include <nexus/crypto/ct.hpp>
+#include <nexus/identity/hash_profile.hpp>
+#include <nexus/identity/identity.hpp>
+#include <nexus/link/link.hpp>
+#include <nexus/node.hpp>
+#include <nexus/wire/announce.hpp>
+#include <nexus/wire/packet.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <span>
+#include <variant>
+
+#if defined(__EMSCRIPTEN__) || defined(__linux__) || defined(__APPLE__)
+#include <sys/random.h>
+#include <unistd.h>
+#endif
+
+namespace {
+
+using in_bytes = std::span<const std::uint8_t>;
+
+static_assert(NEXUS_NODE_ALL_INTERFACES == nexus::all_interfaces);
+static_assert(NEXUS_NODE_EVENT_FORWARDED == static_cast<int>(nexus::node_event_kind::forwarded) &&
+              NEXUS_NODE_EVENT_LINK_DATA == static_cast<int>(nexus::node_event_kind::link_data));
+static_assert(NEXUS_NODE_MAX_INTERFACES < nexus::all_interfaces);
+// The largest announce app data (HEADER_1, no ratchet) fits the documented data buffer.
+static_assert(nexus::wire::mtu - nexus::wire::header_1_size - nexus::public_key_size - nexus::name_hash_size -
+                  nexus::wire::random_hash_size - nexus::signature_size <=
+              NEXUS_NODE_DATA_MAX);
+
+// bindings/wasm/node.js reads and writes these structs at fixed offsets (wasm32).
+#if defined(__EMSCRIPTEN__)
+static_assert(offsetof(nexus_node_event, id) == 4 && offsetof(nexus_node_event, iface) == 20 &&
+              offsetof(nexus_node_event, hops) == 24 && offsetof(nexus_node_event, context) == 28 &&
+              offsetof(nexus_node_event, reason) == 32 && offsetof(nexus_node_event, data_len) == 36 &&
+              sizeof(nexus_node_event) == 40);
+static_assert(offsetof(nexus_node_config, path_lifetime_ms) == 48 &&
+              offsetof(nexus_node_config, link_table_lifetime_ms) == 56 &&
+              offsetof(nexus_node_config, max_hops) == 64 && sizeof(nexus_node_config) == 72);
+static_assert(offsetof(nexus_node_path_info, iface) == 8 && offsetof(nexus_node_path_info, hops) == 12 &&
+              offsetof(nexus_node_path_info, next_hop) == 16 &&
+              offsetof(nexus_node_path_info, public_key) == 32 && sizeof(nexus_node_path_info) == 96);
+static_assert(sizeof(nexus_node_stats) == 72);
+#endif
+
+constexpr nexus_status to_status(nexus::error e) noexcept { return static_cast<nexus_status>(e); }
+constexpr bool usable(const void* p, std::size_t n) noexcept { return p != nullptr || n == 0; }
+
+// The handle's random source: the operating system's, or seeded_random for simulations. (The same
+// as the link handle's; each translation unit keeps its own.)
+class node_random {
+public:
+    node_random(bool deterministic, std::uint64_t seed) noexcept
+        : deterministic_(deterministic), seeded_(seed) {}
+    ~node_random() { nexus::crypto::secure_wipe_object(seeded_); }
+    node_random(const node_random&) = delete;
+    node_random& operator=(const node_random&) = delete;
+
+    // getentropy takes at most 256 bytes a call. A failing system source ends the process: keys
+    // must never come from bytes that are not random.
+    void fill(std::span<std::uint8_t> out) noexcept {
+        if (deterministic_) {
+            seeded_.fill(out);
+            return;
+        }
+        std::size_t i = 0;
+        while (i < out.size()) {
+            const std::size_t n = out.size() - i < 256 ? out.size() - i : 256;
+            if (getentropy(out.data() + i, n) != 0) std::abort();
+            i += n;
+        }
+    }
+
+private:
+    bool deterministic_;
+    nexus::seeded_random seeded_;
+};
+
+template <class P>
+using node_of =
+    nexus::node<P, node_random, NEXUS_NODE_MAX_INTERFACES, NEXUS_NODE_MAX_DESTINATIONS, NEXUS_NODE_MAX_PATHS,
+                NEXUS_NODE_MAX_LINKS, NEXUS_NODE_MAX_LINK_TABLE, NEXUS_NODE_OUTBOX, NEXUS_NODE_SEEN>;
+
+nexus::duration ms(std::uint64_t v) noexcept {
+    return nexus::duration::milliseconds(v > 0x7fffffffffffffffULL ? 0x7fffffffffffffffLL
+                                                                   : static_cast<std::int64_t>(v));
+}
+
+nexus::node_config to_config(const nexus_node_config* c, bool transport) noexcept {
+    nexus::node_config k{};
+    k.transport = transport;
+    if (c == nullptr) return k;
+    k.link.establishment_timeout = ms(c->link.establishment_timeout_ms);
+    k.link.keepalive_interval = ms(c->link.keepalive_interval_ms);
+    k.link.inactivity_timeout = ms(c->link.inactivity_timeout_ms);
+    k.link.rotate_interval = ms(c->link.rotate_interval_ms);
+    k.link.bandwidth_bps = c->link.bandwidth_bps;
+    k.link.require_identify = c->link.require_identify != 0;
+    k.path_lifetime = ms(c->path_lifetime_ms);
+    k.link_table_lifetime = ms(c->link_table_lifetime_ms);
+    k.max_hops = static_cast<std::uint8_t>(c->max_hops);
+    return k;
+}
+
+nexus::timestamp at(std::uint64_t ms) noexcept { return nexus::timestamp::from_ms(ms); }
+
+template <std::size_t N>
+void copy_out(std::uint8_t* out, const std::array<std::uint8_t, N>& in) noexcept {
+    for (std::size_t i = 0; i < N; ++i) out[i] = in[i];
+}
+
+template <std::size_t N>
+std::array<std::uint8_t, N> to_array(const std::uint8_t* p) noexcept {
+    std::array<std::uint8_t, N> a{};
+    for (std::size_t i = 0; i < N; ++i) a[i] = p[i];
+    return a;
+}
+
+nexus::truncated_hash hash_of(const std::uint8_t* p) noexcept {
+    return to_array<nexus::truncated_hash_size>(p);
+}
+
+bool valid_profile(int profile) noexcept {
+    return profile == NEXUS_PROFILE_NEXUS || profile == NEXUS_PROFILE_RETICULUM;
+}
+
+// A node event as the C struct; data_len is set by the caller that copies the data.
+nexus_node_event to_event(const nexus::node_event& ev) noexcept {
+    nexus_node_event e{};
+    e.kind = static_cast<int>(ev.kind);
+    copy_out(e.id, ev.id);
+    e.iface = ev.iface;
+    e.hops = ev.hops;
+    e.context = ev.context;
+    e.reason = static_cast<int>(ev.reason);
+    return e;
+}
+
+}  // namespace
+
+struct nexus_node {
+    nexus_node(bool deterministic, std::uint64_t seed) noexcept : rng(deterministic, seed) {}
+    ~nexus_node() { nexus::crypto::secure_wipe_object(scratch); }
+    node_random rng;  // declared first: destroyed after the node that points at it
+    std::variant<std::monostate, node_of<nexus::nexus_profile>, node_of<nexus::reticulum_profile>> node;
+    std::array<std::uint8_t, nexus::link_mdu> scratch{};  // receive decrypts here, then copies out
+    // pop_outgoing takes packets out of the node into `held` and hands them on from there: the
+    // node's links give up a packet before its size is checked against the caller's buffer, so a
+    // packet that does not fit waits here for a larger buffer instead of being lost.
+    std::array<std::uint8_t, nexus::wire::mtu> held{};
+    nexus::outgoing held_to{};  // held_to.size == 0: nothing held
+};
+
+namespace {
+
+// Calls fn(node) with the handle's node (either profile); never empty once handed out.
+template <class Fn>
+nexus_status with_node(nexus_node* h, Fn&& fn) noexcept {
+    if (auto* n = std::get_if<1>(&h->node)) return fn(*n);
+    if (auto* n = std::get_if<2>(&h->node)) return fn(*n);
+    return NEXUS_ERR_BAD_STATE;
+}
+template <class Fn>
+nexus_status with_node(const nexus_node* h, Fn&& fn) noexcept {
+    if (const auto* n = std::get_if<1>(&h->node)) return fn(*n);
+    if (const auto* n = std::get_if<2>(&h->node)) return fn(*n);
+    return NEXUS_ERR_BAD_STATE;
+}
+
+template <class T>
+nexus_status status_of(const nexus::result<T>& r) noexcept {
+    return r ? NEXUS_OK : to_status(r.error());
+}
+
+}  // namespace
+
+extern "C" {
+
+nexus_status nexus_node_config_default(nexus_node_config* config) {
+    if (config == nullptr) return NEXUS_ERR_NULL_POINTER;
+    const nexus::node_config k{};
+    nexus_node_config c{};
+    const nexus_status s = nexus_link_config_default(&c.link);
+    if (s != NEXUS_OK) return s;
+    c.path_lifetime_ms = static_cast<std::uint64_t>(k.path_lifetime.count_ms());
+    c.link_table_lifetime_ms = static_cast<std::uint64_t>(k.link_table_lifetime.count_ms());
+    c.max_hops = k.max_hops;
+    *config = c;
+    return NEXUS_OK;
+}
+
+nexus_status nexus_node_new(int profile, const uint8_t* private64, int transport,
+                            const nexus_node_config* config, int deterministic, uint64_t seed,
+                            nexus_node** node) {
+    if (private64 == nullptr || node == nullptr) return NEXUS_ERR_NULL_POINTER;
+    if (!valid_profile(profile)) return NEXUS_ERR_INVALID_ARGUMENT;
+    if (config != nullptr && (config->max_hops == 0 || config->max_hops > 255))
+        return NEXUS_ERR_INVALID_ARGUMENT;
+    const auto cfg = to_config(config, transport != 0);
+    auto start = [&]<class P>(P, nexus_node* h) -> nexus_status {
+        auto id = nexus::identity<P>::from_private_key(in_bytes(private64, nexus::private_key_size));
+        if (!id) return to_status(id.error());
+        h->node.template emplace<node_of<P>>(static_cast<nexus::identity<P>&&>(*id), h->rng, cfg);
+        return NEXUS_OK;
+    };
+    nexus_node* h = new (std::nothrow) nexus_node(deterministic != 0, seed);
+    if (h == nullptr) return NEXUS_ERR_FULL;
+    const nexus_status s = profile == NEXUS_PROFILE_NEXUS ? start(nexus::nexus_profile{}, h)
+                                                          : start(nexus::reticulum_profile{}, h);
+    if (s != NEXUS_OK) {
+        delete h;
+        return s;
+    }
+    *node = h;
+    return NEXUS_OK;
+}
+
+void nexus_node_free(nexus_node* node) { delete node; }
+
+nexus_status nexus_node_identity_hash(const nexus_node* node, uint8_t* hash16) {
+    if (node == nullptr || hash16 == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](const auto& n) {
+        copy_out(hash16, n.self().hash());
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_add_interface(nexus_node* node, uint8_t* iface) {
+    if (node == nullptr || iface == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](auto& n) {
+        auto r = n.add_interface();
+        if (!r) return to_status(r.error());
+        *iface = *r;
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_add_destination(nexus_node* node, const uint8_t* name_hash10, int accept_links,
+                                        uint8_t* dest16) {
+    if (node == nullptr || name_hash10 == nullptr || dest16 == nullptr) return NEXUS_ERR_NULL_POINTER;
+    const auto name = to_array<nexus::name_hash_size>(name_hash10);
+    return with_node(node, [&](auto& n) {
+        auto r = n.add_destination(name, accept_links != 0);
+        if (!r) return to_status(r.error());
+        copy_out(dest16, *r);
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_announce(nexus_node* node, const uint8_t* dest16, uint64_t now_ms,
+                                 const uint8_t* app_data, size_t app_data_len) {
+    if (node == nullptr || dest16 == nullptr || !usable(app_data, app_data_len))
+        return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](auto& n) {
+        return status_of(n.announce(hash_of(dest16), at(now_ms), in_bytes(app_data, app_data_len)));
+    });
+}
+
+nexus_status nexus_node_open_link(nexus_node* node, const uint8_t* dest16, uint64_t now_ms,
+                                  uint8_t* link_id16) {
+    if (node == nullptr || dest16 == nullptr || link_id16 == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](auto& n) {
+        auto r = n.open_link(hash_of(dest16), at(now_ms));
+        if (!r) return to_status(r.error());
+        copy_out(link_id16, *r);
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_identify(nexus_node* node, const uint8_t* link16) {
+    if (node == nullptr || link16 == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](auto& n) { return status_of(n.identify(hash_of(link16))); });
+}
+
+nexus_status nexus_node_send(nexus_node* node, const uint8_t* link16, const uint8_t* data, size_t data_len,
+                             uint64_t now_ms, uint8_t context) {
+    if (node == nullptr || link16 == nullptr || !usable(data, data_len)) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](auto& n) {
+        return status_of(n.send(hash_of(link16), in_bytes(data, data_len), at(now_ms), context));
+    });
+}
+
+nexus_status nexus_node_close(nexus_node* node, const uint8_t* link16) {
+    if (node == nullptr || link16 == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](auto& n) { return status_of(n.close(hash_of(link16))); });
+}
+
+nexus_status nexus_node_link_state(const nexus_node* node, const uint8_t* link16, int* state) {
+    if (node == nullptr || link16 == nullptr || state == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](const auto& n) {
+        auto r = n.link_status(hash_of(link16));
+        if (!r) return to_status(r.error());
+        *state = static_cast<int>(*r);
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_receive(nexus_node* node, uint8_t iface, const uint8_t* raw, size_t raw_len,
+                                uint64_t now_ms, nexus_node_event* event, uint8_t* data, size_t data_cap) {
+    if (node == nullptr || !usable(raw, raw_len) || event == nullptr || !usable(data, data_cap))
+        return NEXUS_ERR_NULL_POINTER;
+    const in_bytes frame(raw, raw_len);
+    // An announce's app data is copied out after the node has taken the announce, so its size is
+    // checked first (link plaintext is checked by the link before it consumes the packet).
+    if (auto p = nexus::wire::decode_packet(frame);
+        p && p->header.flags.type == nexus::wire::packet_type::announce) {
+        if (auto a = nexus::wire::parse_announce(*p); a && a->app_data.size() > data_cap)
+            return NEXUS_ERR_BUFFER_TOO_SMALL;
+    }
+    const std::size_t cap = data_cap < node->scratch.size() ? data_cap : node->scratch.size();
+    const std::span<std::uint8_t> scratch(node->scratch.data(), cap);
+    const nexus_status s = with_node(node, [&](auto& n) {
+        auto ev = n.receive(iface, frame, at(now_ms), scratch);
+        if (!ev) return to_status(ev.error());
+        nexus_node_event e = to_event(*ev);
+        e.data_len = ev->data.size();
+        for (std::size_t i = 0; i < ev->data.size(); ++i) data[i] = ev->data[i];
+        *event = e;
+        return NEXUS_OK;
+    });
+    nexus::crypto::secure_wipe(scratch);
+    return s;
+}
+
+nexus_status nexus_node_pop_outgoing(nexus_node* node, uint64_t now_ms, uint8_t* out, size_t out_cap,
+                                     size_t* size, uint8_t* iface, uint8_t* except) {
+    if (node == nullptr || !usable(out, out_cap) || size == nullptr || iface == nullptr || except == nullptr)
+        return NEXUS_ERR_NULL_POINTER;
+    if (node->held_to.size == 0) {
+        const nexus_status s = with_node(node, [&](auto& n) {
+            auto o = n.pop_outgoing(at(now_ms), node->held);
+            if (!o) return to_status(o.error());
+            node->held_to = *o;
+            return NEXUS_OK;
+        });
+        if (s != NEXUS_OK) return s;
+    }
+    const nexus::outgoing o = node->held_to;
+    if (o.size > out_cap) return NEXUS_ERR_BUFFER_TOO_SMALL;
+    for (std::size_t i = 0; i < o.size; ++i) out[i] = node->held[i];
+    *size = o.size;
+    *iface = o.iface;
+    *except = o.except;
+    node->held_to = nexus::outgoing{};
+    return NEXUS_OK;
+}
+
+nexus_status nexus_node_poll(nexus_node* node, uint64_t now_ms, nexus_node_event* event) {
+    if (node == nullptr || event == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](auto& n) {
+        *event = to_event(n.poll(at(now_ms)));
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_next_deadline(const nexus_node* node, uint64_t* deadline_ms) {
+    if (node == nullptr || deadline_ms == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](const auto& n) {
+        if (node->held_to.size != 0) {
+            *deadline_ms = 0;
+            return NEXUS_OK;
+        }
+        const nexus::timestamp t = n.next_deadline();
+        *deadline_ms = t == nexus::timestamp::max() ? NEXUS_NODE_NO_DEADLINE : t.ms();
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_path(const nexus_node* node, const uint8_t* dest16, nexus_node_path_info* path) {
+    if (node == nullptr || dest16 == nullptr || path == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](const auto& n) {
+        const auto* p = n.path(hash_of(dest16));
+        if (p == nullptr) return NEXUS_ERR_NOT_FOUND;
+        nexus_node_path_info v{};
+        v.expires_ms = p->expires.ms();
+        v.iface = p->iface;
+        v.hops = p->hops;
+        copy_out(v.next_hop, p->next_hop);
+        copy_out(v.public_key, p->public_key);
+        *path = v;
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_stats_get(const nexus_node* node, nexus_node_stats* stats) {
+    if (node == nullptr || stats == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](const auto& n) {
+        const nexus::node_stats& s = n.stats();
+        nexus_node_stats v{};
+        v.received = s.received;
+        v.sent = s.sent;
+        v.forwarded = s.forwarded;
+        v.duplicates = s.duplicates;
+        v.malformed = s.malformed;
+        v.announces_valid = s.announces_valid;
+        v.announces_rejected = s.announces_rejected;
+        v.links_rejected = s.links_rejected;
+        v.no_route = s.no_route;
+        *stats = v;
+        return NEXUS_OK;
+    });
+}
+
+}  // extern "C"

@@ -1,0 +1,567 @@
+/* Tests the node part of the nexus C ABI (nexus_node.h) from C99: three nodes in memory, A -- C -- B
+ * with C a transport node (a bridge between its two interfaces), in both profiles. B's announce
+ * crosses the bridge (2 hops at A), a link opens across it, messages go both ways in order, the
+ * initiator identifies, a forged announce (public key swapped) is refused with auth_failed, replayed
+ * packets with replayed, a close reaches the peer; then the error contract (NULLs, lengths,
+ * profile, capacities). Independent truth: the rebroadcast announce checked byte by byte against
+ * the original (HEADER_2 flags 0x51, hops 1, C's identity hash computed here from C's public key with
+ * nexus_identity_hash, the rest identical from byte 2 on), the path's public key and next hop
+ * against keys derived here, the A -> B link request seen on the wire as HEADER_2 via C then
+ * HEADER_1 with hops 1, and deterministic handles reproducing each other byte for byte. */
+#include "harness.h"
+
+#define MAX_FRAMES 4096
+
+typedef struct frame {
+    size_t len;
+    uint8_t b[NEXUS_PACKET_MTU];
+} frame;
+
+/* One node of the mesh with what it has seen. */
+typedef struct peer {
+    nexus_node* n;
+    uint8_t key[64], pub[64], hash[16];
+    int events[9];                          /* count per nexus_node_event_kind */
+    nexus_node_event last[9];               /* last event of each kind */
+    uint8_t last_data[NEXUS_NODE_DATA_MAX]; /* data of the last event that had some */
+    size_t last_data_len;
+    int errors;
+    nexus_status last_error;
+    int received; /* link messages received, checked against msg() in order */
+    int out_of_order;
+    uint8_t sender; /* whose messages this peer receives (msg() tag) */
+} peer;
+
+typedef struct end {
+    peer* p;
+    uint8_t iface;
+} end;
+
+typedef struct mesh {
+    int profile;
+    peer a, b, c;
+    end cables[2][2];
+    uint8_t dest_b[16], dest_a[16];
+    frame* captured;
+    size_t ncaptured;
+} mesh;
+
+/* Message i from the peer tagged `from`: 1..200 bytes, first bytes tag and i. */
+static size_t msg(uint8_t from, int i, uint8_t* out) {
+    const size_t n = 3 + (size_t)(i * 37) % 198;
+    out[0] = from;
+    out[1] = (uint8_t)(i & 0xFF);
+    out[2] = (uint8_t)(i >> 8);
+    for (size_t j = 3; j < n; ++j) out[j] = (uint8_t)(i * 13 + (int)j * 7 + from);
+    return n;
+}
+
+static void record(peer* p, const nexus_node_event* ev, const uint8_t* data) {
+    EXPECT(ev->kind >= 0 && ev->kind < 9);
+    if (ev->kind < 0 || ev->kind >= 9) return;
+    p->events[ev->kind]++;
+    p->last[ev->kind] = *ev;
+    if (ev->data_len > 0) {
+        memcpy(p->last_data, data, ev->data_len);
+        p->last_data_len = ev->data_len;
+    }
+    if (ev->kind == NEXUS_NODE_EVENT_LINK_DATA && ev->data_len >= 3 && data[0] == p->sender) {
+        uint8_t expect[NEXUS_LINK_MDU];
+        const size_t n = msg(p->sender, p->received, expect);
+        if (n != ev->data_len || memcmp(expect, data, n) != 0) p->out_of_order++;
+        p->received++;
+    }
+}
+
+static nexus_status deliver(peer* to, uint8_t iface, const uint8_t* raw, size_t len, uint64_t now) {
+    uint8_t data[NEXUS_NODE_DATA_MAX];
+    nexus_node_event ev;
+    const nexus_status s = nexus_node_receive(to->n, iface, raw, len, now, &ev, data, sizeof data);
+    if (s != NEXUS_OK) {
+        to->errors++;
+        to->last_error = s;
+        return s;
+    }
+    if (ev.kind != NEXUS_NODE_EVENT_NONE) record(to, &ev, data);
+    return s;
+}
+
+/* Moves every queued packet across the cables until the mesh is quiet. */
+static void run(mesh* m, uint64_t now) {
+    peer* order[3] = {&m->a, &m->c, &m->b};
+    for (int round = 0; round < 100000; ++round) {
+        int moved = 0;
+        for (int k = 0; k < 3; ++k) {
+            peer* p = order[k];
+            nexus_node_event ev;
+            for (;;) {
+                EXPECT(nexus_node_poll(p->n, now, &ev) == NEXUS_OK);
+                if (ev.kind == NEXUS_NODE_EVENT_NONE) break;
+                EXPECT(ev.data_len == 0);
+                record(p, &ev, NULL);
+            }
+            uint8_t buf[NEXUS_PACKET_MTU];
+            size_t size = 0;
+            uint8_t iface = 0, except = 0;
+            EXPECT(nexus_node_pop_outgoing(p->n, now, buf, sizeof buf, &size, &iface, &except) == NEXUS_OK);
+            if (size == 0) continue;
+            moved = 1;
+            if (m->ncaptured < MAX_FRAMES) {
+                m->captured[m->ncaptured].len = size;
+                memcpy(m->captured[m->ncaptured].b, buf, size);
+                m->ncaptured++;
+            }
+            for (int c = 0; c < 2; ++c) {
+                for (int dir = 0; dir < 2; ++dir) {
+                    const end from = m->cables[c][dir], to = m->cables[c][1 - dir];
+                    if (from.p != p) continue;
+                    const int goes =
+                        iface == NEXUS_NODE_ALL_INTERFACES ? from.iface != except : from.iface == iface;
+                    if (goes) deliver(to.p, to.iface, buf, size, now);
+                }
+            }
+        }
+        if (!moved) return;
+    }
+    EXPECT(!"mesh did not go quiet");
+}
+
+static void make_peer(peer* p, int profile, uint8_t fill, int transport, uint64_t seed) {
+    uint8_t s[32];
+    memset(p, 0, sizeof *p);
+    memset(s, fill, sizeof s);
+    EXPECT(nexus_identity_from_seed(s, p->key) == NEXUS_OK);
+    EXPECT(nexus_identity_public_key(p->key, p->pub) == NEXUS_OK);
+    EXPECT(nexus_identity_hash(profile, p->pub, p->hash) == NEXUS_OK);
+    EXPECT(nexus_node_new(profile, p->key, transport, NULL, 1, seed, &p->n) == NEXUS_OK);
+}
+
+static void open_mesh(mesh* m, int profile) {
+    uint8_t a0 = 9, c0 = 9, c1 = 9, b0 = 9, name[10];
+    memset(m, 0, sizeof *m);
+    m->profile = profile;
+    m->captured = malloc(sizeof(frame) * MAX_FRAMES);
+    if (!m->captured) exit(2);
+    make_peer(&m->a, profile, 0xA1, 0, 1);
+    make_peer(&m->b, profile, 0xB2, 0, 2);
+    make_peer(&m->c, profile, 0xC3, 1, 3);
+    m->a.sender = 'B'; /* A receives B's messages */
+    m->b.sender = 'A';
+    EXPECT(nexus_node_add_interface(m->a.n, &a0) == NEXUS_OK && a0 == 0);
+    EXPECT(nexus_node_add_interface(m->c.n, &c0) == NEXUS_OK && c0 == 0);
+    EXPECT(nexus_node_add_interface(m->c.n, &c1) == NEXUS_OK && c1 == 1);
+    EXPECT(nexus_node_add_interface(m->b.n, &b0) == NEXUS_OK && b0 == 0);
+    m->cables[0][0] = (end){&m->a, a0};
+    m->cables[0][1] = (end){&m->c, c0};
+    m->cables[1][0] = (end){&m->c, c1};
+    m->cables[1][1] = (end){&m->b, b0};
+
+    /* Destination hashes computed independently: name hash, then with the identity hash. */
+    uint8_t expect[16];
+    EXPECT(nexus_name_hash(profile, "nexus.test.b", 12, name) == NEXUS_OK);
+    EXPECT(nexus_node_add_destination(m->b.n, name, 1, m->dest_b) == NEXUS_OK);
+    EXPECT(nexus_destination_hash(profile, name, m->b.hash, expect) == NEXUS_OK);
+    EXPECT(memcmp(expect, m->dest_b, 16) == 0);
+    EXPECT(nexus_name_hash(profile, "nexus.test.a", 12, name) == NEXUS_OK);
+    EXPECT(nexus_node_add_destination(m->a.n, name, 1, m->dest_a) == NEXUS_OK);
+}
+
+static void close_mesh(mesh* m) {
+    nexus_node_free(m->a.n);
+    nexus_node_free(m->b.n);
+    nexus_node_free(m->c.n);
+    free(m->captured);
+}
+
+static const uint8_t zeros16[16] = {0};
+
+/* B announces (with app data); the announce reaches A through C. */
+static void announce_b(mesh* m) {
+    EXPECT(nexus_node_announce(m->b.n, m->dest_b, 0, (const uint8_t*)"b-app", 5) == NEXUS_OK);
+    uint64_t deadline = 9;
+    EXPECT(nexus_node_next_deadline(m->b.n, &deadline) == NEXUS_OK && deadline == 0);
+    run(m, 0);
+}
+
+static void test_announce_crosses_bridge(int profile) {
+    mesh m;
+    open_mesh(&m, profile);
+    announce_b(&m);
+    uint8_t c_hash[16];
+    EXPECT(nexus_node_identity_hash(m.c.n, c_hash) == NEXUS_OK && memcmp(c_hash, m.c.hash, 16) == 0);
+
+    /* A: one announce event, 2 hops, B's app data; its path goes through C. */
+    EXPECT(m.a.events[NEXUS_NODE_EVENT_ANNOUNCE] == 1);
+    const nexus_node_event* ev = &m.a.last[NEXUS_NODE_EVENT_ANNOUNCE];
+    EXPECT(ev->hops == 2 && ev->iface == 0 && memcmp(ev->id, m.dest_b, 16) == 0 && ev->data_len == 5);
+    EXPECT(m.a.last_data_len == 5 && memcmp(m.a.last_data, "b-app", 5) == 0);
+    EXPECT(m.c.events[NEXUS_NODE_EVENT_ANNOUNCE] == 1 && m.c.last[NEXUS_NODE_EVENT_ANNOUNCE].hops == 1);
+    nexus_node_path_info path;
+    EXPECT(nexus_node_path(m.a.n, m.dest_b, &path) == NEXUS_OK);
+    EXPECT(path.hops == 2 && path.iface == 0 && memcmp(path.next_hop, m.c.hash, 16) == 0 &&
+           memcmp(path.public_key, m.b.pub, 64) == 0 && path.expires_ms == 90u * 60u * 1000u);
+    EXPECT(nexus_node_path(m.c.n, m.dest_b, &path) == NEXUS_OK);
+    EXPECT(path.hops == 1 && path.iface == 1 && memcmp(path.next_hop, zeros16, 16) == 0);
+    EXPECT(nexus_node_path(m.b.n, m.dest_a, &path) == NEXUS_ERR_NOT_FOUND);
+
+    /* On the wire: B's original (HEADER_1) then C's rebroadcast (HEADER_2), same data. */
+    EXPECT(m.ncaptured == 2);
+    const frame* orig = &m.captured[0];
+    const frame* again = &m.captured[1];
+    EXPECT(orig->b[0] == 0x01 && orig->b[1] == 0 && memcmp(orig->b + 2, m.dest_b, 16) == 0);
+    EXPECT(again->b[0] == 0x51); /* HEADER_2, transport, single, announce */
+    EXPECT(again->b[1] == 1);
+    EXPECT(memcmp(again->b + 2, c_hash, 16) == 0);
+    EXPECT(again->len == orig->len + 16 && memcmp(again->b + 18, orig->b + 2, orig->len - 2) == 0);
+    nexus_announce info;
+    EXPECT(nexus_announce_validate(profile, again->b, again->len, &info) == NEXUS_OK);
+
+    /* The same announce again is a duplicate; so is the rebroadcast at A. */
+    EXPECT(deliver(&m.c, 1, orig->b, orig->len, 1) == NEXUS_ERR_REPLAYED);
+    EXPECT(deliver(&m.a, 0, again->b, again->len, 1) == NEXUS_ERR_REPLAYED);
+    nexus_node_stats st;
+    EXPECT(nexus_node_stats_get(m.c.n, &st) == NEXUS_OK);
+    EXPECT(st.announces_valid == 1 && st.forwarded == 1 && st.duplicates == 1 && st.sent == 1);
+    close_mesh(&m);
+}
+
+/* A opens a link to B across C; returns after it is active both ways. */
+static void open_link_ab(mesh* m, uint8_t* link) {
+    EXPECT(nexus_node_open_link(m->a.n, m->dest_b, 10, link) == NEXUS_OK);
+    int state = -1;
+    EXPECT(nexus_node_link_state(m->a.n, link, &state) == NEXUS_OK && state == NEXUS_LINK_PENDING);
+    const size_t before = m->ncaptured;
+    run(m, 10);
+    EXPECT(nexus_node_link_state(m->a.n, link, &state) == NEXUS_OK && state == NEXUS_LINK_ACTIVE);
+    EXPECT(nexus_node_link_state(m->b.n, link, &state) == NEXUS_OK && state == NEXUS_LINK_ACTIVE);
+    EXPECT(m->b.events[NEXUS_NODE_EVENT_LINK_REQUEST] == 1);
+    EXPECT(memcmp(m->b.last[NEXUS_NODE_EVENT_LINK_REQUEST].id, link, 16) == 0);
+    EXPECT(m->a.events[NEXUS_NODE_EVENT_LINK_ESTABLISHED] == 1);
+    EXPECT(m->b.events[NEXUS_NODE_EVENT_LINK_ESTABLISHED] == 1);
+    /* The request (packet type 2) left A as HEADER_2 via C (hops 0) and reached B as HEADER_1,
+     * hops 1; the same 64 request bytes after the destination and context. */
+    const frame* h2 = NULL;
+    const frame* h1 = NULL;
+    for (size_t i = before; i < m->ncaptured; ++i) {
+        const frame* f = &m->captured[i];
+        if ((f->b[0] & 0x03) != 2) continue;
+        if (f->b[0] & 0x40)
+            h2 = f;
+        else
+            h1 = f;
+    }
+    EXPECT(h2 != NULL && h1 != NULL);
+    if (h2 && h1) {
+        EXPECT(h2->b[0] == 0x52 && h2->b[1] == 0 && memcmp(h2->b + 2, m->c.hash, 16) == 0 &&
+               memcmp(h2->b + 18, m->dest_b, 16) == 0);
+        EXPECT(h1->b[0] == 0x02 && h1->b[1] == 1 && memcmp(h1->b + 2, m->dest_b, 16) == 0);
+        EXPECT(h1->len + 16 == h2->len && memcmp(h1->b + 18, h2->b + 34, h1->len - 18) == 0);
+    }
+}
+
+static void test_link_across_bridge(int profile) {
+    mesh m;
+    open_mesh(&m, profile);
+    announce_b(&m);
+    uint8_t link[16], buf[NEXUS_LINK_MDU];
+    open_link_ab(&m, link);
+
+    /* Messages both ways, in order, some queued up between runs. */
+    const int count = 300;
+    uint64_t t = 100;
+    for (int i = 0; i < count; ++i) {
+        size_t n = msg('A', i, buf);
+        EXPECT(nexus_node_send(m.a.n, link, buf, n, t, 0) == NEXUS_OK);
+        n = msg('B', i, buf);
+        EXPECT(nexus_node_send(m.b.n, link, buf, n, t, 0) == NEXUS_OK);
+        if (i % 7 == 0) run(&m, t);
+        t += 5;
+    }
+    run(&m, t);
+    EXPECT(m.b.received == count && m.b.out_of_order == 0);
+    EXPECT(m.a.received == count && m.a.out_of_order == 0);
+    EXPECT(m.a.errors == 0 && m.b.errors == 0 && m.c.errors == 0);
+    nexus_node_stats st;
+    EXPECT(nexus_node_stats_get(m.c.n, &st) == NEXUS_OK && st.forwarded >= 2 * (uint64_t)count);
+    /* A message in clear appears in no frame. */
+    size_t leaks = 0;
+    for (int i = 0; i < 20; ++i) {
+        const size_t n = msg('A', i, buf);
+        if (n < 16) continue;
+        for (size_t f = 0; f < m.ncaptured; ++f)
+            for (size_t o = 0; o + n <= m.captured[f].len; ++o)
+                if (memcmp(m.captured[f].b + o, buf, n) == 0) ++leaks;
+    }
+    EXPECT(leaks == 0);
+
+    /* A context byte travels; the initiator identifies itself to B. */
+    EXPECT(nexus_node_send(m.a.n, link, (const uint8_t*)"ctx", 3, t, 0x42) == NEXUS_OK);
+    run(&m, t);
+    EXPECT(m.b.last[NEXUS_NODE_EVENT_LINK_DATA].context == 0x42 && m.b.last_data_len == 3 &&
+           memcmp(m.b.last_data, "ctx", 3) == 0);
+    EXPECT(nexus_node_identify(m.a.n, link) == NEXUS_OK);
+    run(&m, t);
+    EXPECT(m.b.events[NEXUS_NODE_EVENT_LINK_IDENTIFIED] == 1);
+    EXPECT(memcmp(m.b.last[NEXUS_NODE_EVENT_LINK_IDENTIFIED].id, link, 16) == 0);
+
+    /* Close: A reports it through poll (local), B through receive (remote); both forget it. */
+    EXPECT(nexus_node_close(m.a.n, link) == NEXUS_OK);
+    run(&m, t + 10);
+    EXPECT(m.a.events[NEXUS_NODE_EVENT_LINK_CLOSED] == 1 &&
+           m.a.last[NEXUS_NODE_EVENT_LINK_CLOSED].reason == NEXUS_LINK_CLOSED_LOCAL);
+    EXPECT(m.b.events[NEXUS_NODE_EVENT_LINK_CLOSED] == 1 &&
+           m.b.last[NEXUS_NODE_EVENT_LINK_CLOSED].reason == NEXUS_LINK_CLOSED_REMOTE);
+    int state = -1;
+    EXPECT(nexus_node_link_state(m.a.n, link, &state) == NEXUS_ERR_NOT_FOUND && state == -1);
+    EXPECT(nexus_node_link_state(m.b.n, link, &state) == NEXUS_ERR_NOT_FOUND);
+    EXPECT(nexus_node_send(m.a.n, link, buf, 1, t, 0) == NEXUS_ERR_NOT_FOUND);
+    close_mesh(&m);
+}
+
+static void test_forged_and_replayed(int profile) {
+    mesh m;
+    open_mesh(&m, profile);
+    announce_b(&m);
+    frame genuine = m.captured[0];
+    /* Forged: B's announce with Mallory's public key at bytes 19..83 (signature no longer fits). */
+    uint8_t mk[64], mpub[64], s[32];
+    memset(s, 0x66, sizeof s);
+    EXPECT(nexus_identity_from_seed(s, mk) == NEXUS_OK && nexus_identity_public_key(mk, mpub) == NEXUS_OK);
+    frame forged = genuine;
+    memcpy(forged.b + 19, mpub, 64);
+    const size_t before = m.ncaptured;
+    EXPECT(deliver(&m.c, 1, forged.b, forged.len, 1) == NEXUS_ERR_AUTH_FAILED);
+    nexus_node_stats st;
+    EXPECT(nexus_node_stats_get(m.c.n, &st) == NEXUS_OK && st.announces_rejected == 1);
+    run(&m, 1);
+    EXPECT(m.ncaptured == before); /* not forwarded */
+    nexus_node_path_info path;
+    EXPECT(nexus_node_path(m.a.n, m.dest_b, &path) == NEXUS_OK && memcmp(path.public_key, m.b.pub, 64) == 0);
+    EXPECT(nexus_node_path(m.c.n, m.dest_b, &path) == NEXUS_OK && memcmp(path.public_key, m.b.pub, 64) == 0);
+
+    uint8_t link[16];
+    open_link_ab(&m, link);
+    /* Replays: the copy C forwarded, again at B; A's original, again at C. */
+    EXPECT(nexus_node_send(m.a.n, link, (const uint8_t*)"\1\2\3", 3, 20, 0) == NEXUS_OK);
+    const size_t mark = m.ncaptured;
+    run(&m, 20);
+    EXPECT(m.ncaptured == mark + 2);
+    const frame* from_a = &m.captured[mark];
+    const frame* from_c = &m.captured[mark + 1];
+    EXPECT(from_a->b[1] == 0 && from_c->b[1] == 1 &&
+           memcmp(from_a->b + 2, from_c->b + 2, from_a->len - 2) == 0);
+    EXPECT(m.b.last_data_len == 3 && memcmp(m.b.last_data, "\1\2\3", 3) == 0);
+    const int data_before = m.b.events[NEXUS_NODE_EVENT_LINK_DATA];
+    EXPECT(deliver(&m.b, 0, from_c->b, from_c->len, 21) == NEXUS_ERR_REPLAYED);
+    EXPECT(deliver(&m.c, 0, from_a->b, from_a->len, 21) == NEXUS_ERR_REPLAYED);
+    EXPECT(m.b.events[NEXUS_NODE_EVENT_LINK_DATA] == data_before);
+    /* A tampered copy (one ciphertext byte) passes C (which cannot check it) and fails its tag at
+     * B; the genuine packet still goes through after it. */
+    frame sent, bad;
+    uint8_t iface, except;
+    EXPECT(nexus_node_send(m.a.n, link, (const uint8_t*)"\4\5", 2, 21, 0) == NEXUS_OK);
+    EXPECT(nexus_node_pop_outgoing(m.a.n, 21, sent.b, sizeof sent.b, &sent.len, &iface, &except) == NEXUS_OK);
+    bad = sent;
+    bad.b[bad.len - 1] ^= 0x01;
+    EXPECT(deliver(&m.c, 0, bad.b, bad.len, 21) == NEXUS_OK);
+    const int errors_before = m.b.errors;
+    run(&m, 21);
+    EXPECT(m.b.errors == errors_before + 1 && m.b.last_error == NEXUS_ERR_AUTH_FAILED);
+    EXPECT(deliver(&m.c, 0, sent.b, sent.len, 21) == NEXUS_OK);
+    run(&m, 21);
+    EXPECT(m.b.events[NEXUS_NODE_EVENT_LINK_DATA] == data_before + 1 && m.b.last_data_len == 2 &&
+           m.b.last_data[1] == 5);
+    /* Still up both ways. */
+    EXPECT(nexus_node_send(m.b.n, link, (const uint8_t*)"\x09", 1, 22, 0) == NEXUS_OK);
+    run(&m, 22);
+    EXPECT(m.a.last_data_len == 1 && m.a.last_data[0] == 9);
+    close_mesh(&m);
+}
+
+static void test_timeout_and_deadline(void) {
+    mesh m;
+    open_mesh(&m, NEXUS_PROFILE_NEXUS);
+    announce_b(&m);
+    uint8_t link[16], buf[NEXUS_PACKET_MTU], iface, except;
+    size_t size = 0;
+    uint64_t deadline = 0;
+    EXPECT(nexus_node_next_deadline(m.a.n, &deadline) == NEXUS_OK && deadline == NEXUS_NODE_NO_DEADLINE);
+    EXPECT(nexus_node_open_link(m.a.n, m.dest_b, 0, link) == NEXUS_OK);
+    /* A too-small buffer leaves the request queued. */
+    EXPECT(nexus_node_pop_outgoing(m.a.n, 0, buf, 50, &size, &iface, &except) == NEXUS_ERR_BUFFER_TOO_SMALL);
+    EXPECT(nexus_node_next_deadline(m.a.n, &deadline) == NEXUS_OK && deadline == 0);
+    EXPECT(nexus_node_pop_outgoing(m.a.n, 0, buf, sizeof buf, &size, &iface, &except) == NEXUS_OK);
+    EXPECT(size == 16 + 19 + 64 && buf[0] == 0x52 && iface == 0 && except == NEXUS_NODE_ALL_INTERFACES);
+    /* ... and then it is lost: the link times out after the 30 s establishment timeout. */
+    EXPECT(nexus_node_next_deadline(m.a.n, &deadline) == NEXUS_OK && deadline == 30000);
+    run(&m, 30000);
+    EXPECT(m.a.events[NEXUS_NODE_EVENT_LINK_CLOSED] == 1 &&
+           m.a.last[NEXUS_NODE_EVENT_LINK_CLOSED].reason == NEXUS_LINK_CLOSED_ESTABLISHMENT);
+    int state;
+    EXPECT(nexus_node_link_state(m.a.n, link, &state) == NEXUS_ERR_NOT_FOUND);
+    /* Paths expire after the path lifetime (90 min by default). */
+    EXPECT(nexus_node_open_link(m.a.n, m.dest_b, 90u * 60u * 1000u, link) == NEXUS_ERR_NOT_FOUND);
+    close_mesh(&m);
+
+    /* A shorter path lifetime from the config. */
+    nexus_node_config config;
+    EXPECT(nexus_node_config_default(&config) == NEXUS_OK);
+    EXPECT(config.path_lifetime_ms == 90u * 60u * 1000u &&
+           config.link_table_lifetime_ms == 10u * 60u * 1000u && config.max_hops == 128 &&
+           config.link.establishment_timeout_ms == 30000);
+    config.path_lifetime_ms = 1000;
+    config.link.establishment_timeout_ms = 500;
+    open_mesh(&m, NEXUS_PROFILE_RETICULUM);
+    nexus_node_free(m.a.n);
+    uint8_t a0 = 9;
+    EXPECT(nexus_node_new(NEXUS_PROFILE_RETICULUM, m.a.key, 0, &config, 1, 1, &m.a.n) == NEXUS_OK);
+    EXPECT(nexus_node_add_interface(m.a.n, &a0) == NEXUS_OK && a0 == 0);
+    announce_b(&m);
+    nexus_node_path_info path;
+    EXPECT(nexus_node_path(m.a.n, m.dest_b, &path) == NEXUS_OK && path.expires_ms == 1000);
+    EXPECT(nexus_node_open_link(m.a.n, m.dest_b, 1000, link) == NEXUS_ERR_NOT_FOUND);
+    EXPECT(nexus_node_open_link(m.a.n, m.dest_b, 999, link) == NEXUS_OK);
+    EXPECT(nexus_node_pop_outgoing(m.a.n, 999, buf, sizeof buf, &size, &iface, &except) == NEXUS_OK);
+    EXPECT(nexus_node_next_deadline(m.a.n, &deadline) == NEXUS_OK && deadline == 1499);
+    close_mesh(&m);
+}
+
+static void test_determinism(void) {
+    /* Same keys and seeds: the same announce bytes; operating-system randomness: different. */
+    uint8_t out[3][NEXUS_PACKET_MTU], key[64], s[32], name[10], dest[16], iface, except;
+    size_t len[3] = {0, 0, 0};
+    memset(s, 0x44, sizeof s);
+    EXPECT(nexus_identity_from_seed(s, key) == NEXUS_OK);
+    EXPECT(nexus_name_hash(NEXUS_PROFILE_NEXUS, "app.x", 5, name) == NEXUS_OK);
+    for (int i = 0; i < 3; ++i) {
+        nexus_node* n = NULL;
+        EXPECT(nexus_node_new(NEXUS_PROFILE_NEXUS, key, 0, NULL, i < 2, 42, &n) == NEXUS_OK);
+        EXPECT(nexus_node_add_interface(n, &iface) == NEXUS_OK);
+        EXPECT(nexus_node_add_destination(n, name, 0, dest) == NEXUS_OK);
+        EXPECT(nexus_node_announce(n, dest, 5000, NULL, 0) == NEXUS_OK);
+        EXPECT(nexus_node_pop_outgoing(n, 5000, out[i], NEXUS_PACKET_MTU, &len[i], &iface, &except) ==
+               NEXUS_OK);
+        EXPECT(iface == NEXUS_NODE_ALL_INTERFACES && except == NEXUS_NODE_ALL_INTERFACES);
+        nexus_node_free(n);
+    }
+    EXPECT(len[0] == len[1] && len[0] == len[2] && len[0] == 19 + 148);
+    EXPECT(memcmp(out[0], out[1], len[0]) == 0);
+    EXPECT(memcmp(out[0], out[2], len[0]) != 0);
+    /* The random hash's last 5 bytes are the announce time in seconds (big-endian): 5. */
+    EXPECT(out[0][19 + 64 + 10 + 5] == 0 && out[0][19 + 64 + 10 + 9] == 5);
+}
+
+static void test_errors(void) {
+    mesh m;
+    open_mesh(&m, NEXUS_PROFILE_NEXUS);
+    uint8_t data[NEXUS_NODE_DATA_MAX], raw[NEXUS_PACKET_MTU], id[16], name[10], iface = 0, except = 0;
+    nexus_node_event ev;
+    memset(&ev, 0x77, sizeof ev);
+    memset(raw, 0, sizeof raw);
+
+    /* receive: no such interface, too short, unknown link. */
+    EXPECT(nexus_node_receive(m.a.n, 9, raw, 30, 0, &ev, data, sizeof data) == NEXUS_ERR_INVALID_ARGUMENT);
+    EXPECT(nexus_node_receive(m.a.n, 0, raw, 5, 0, &ev, data, sizeof data) == NEXUS_ERR_TRUNCATED);
+    raw[0] = 0x0C; /* data to a link nobody has */
+    EXPECT(nexus_node_receive(m.a.n, 0, raw, 60, 0, &ev, data, sizeof data) == NEXUS_ERR_NOT_FOUND);
+    EXPECT(ev.kind == 0x77777777);
+    nexus_node_stats st;
+    EXPECT(nexus_node_stats_get(m.a.n, &st) == NEXUS_OK && st.malformed == 1 && st.received == 1);
+
+    /* Nothing known yet; unknown destinations and links. */
+    EXPECT(nexus_node_open_link(m.a.n, m.dest_b, 0, id) == NEXUS_ERR_NOT_FOUND);
+    EXPECT(nexus_node_announce(m.a.n, zeros16, 0, NULL, 0) == NEXUS_ERR_NOT_FOUND);
+    EXPECT(nexus_node_send(m.a.n, zeros16, data, 1, 0, 0) == NEXUS_ERR_NOT_FOUND);
+    EXPECT(nexus_node_identify(m.a.n, zeros16) == NEXUS_ERR_NOT_FOUND);
+    EXPECT(nexus_node_close(m.a.n, zeros16) == NEXUS_ERR_NOT_FOUND);
+    EXPECT(nexus_node_announce(m.b.n, m.dest_b, 0, data, 400) == NEXUS_ERR_INVALID_LENGTH);
+
+    /* A duplicate destination; capacities. */
+    EXPECT(nexus_name_hash(NEXUS_PROFILE_NEXUS, "nexus.test.b", 12, name) == NEXUS_OK);
+    EXPECT(nexus_node_add_destination(m.b.n, name, 1, id) == NEXUS_ERR_INVALID_ARGUMENT);
+    for (int i = 0; i < 3; ++i) {
+        name[0] ^= (uint8_t)(0x10 << i);
+        EXPECT(nexus_node_add_destination(m.b.n, name, 1, id) == NEXUS_OK);
+    }
+    name[1] ^= 0xFF;
+    EXPECT(nexus_node_add_destination(m.b.n, name, 1, id) == NEXUS_ERR_FULL);
+    for (int i = 2; i < NEXUS_NODE_MAX_INTERFACES; ++i)
+        EXPECT(nexus_node_add_interface(m.c.n, &iface) == NEXUS_OK);
+    EXPECT(iface == NEXUS_NODE_MAX_INTERFACES - 1);
+    EXPECT(nexus_node_add_interface(m.c.n, &iface) == NEXUS_ERR_FULL &&
+           iface == NEXUS_NODE_MAX_INTERFACES - 1);
+
+    /* An announce whose app data does not fit the caller's buffer is not consumed. */
+    EXPECT(nexus_node_announce(m.b.n, m.dest_b, 0, data, 100) == NEXUS_OK);
+    size_t len = 0;
+    EXPECT(nexus_node_pop_outgoing(m.b.n, 0, raw, sizeof raw, &len, &iface, &except) == NEXUS_OK && len > 0);
+    EXPECT(nexus_node_receive(m.a.n, 0, raw, len, 0, &ev, data, 99) == NEXUS_ERR_BUFFER_TOO_SMALL);
+    EXPECT(nexus_node_receive(m.a.n, 0, raw, len, 0, &ev, NULL, 0) == NEXUS_ERR_BUFFER_TOO_SMALL);
+    EXPECT(nexus_node_receive(m.a.n, 0, raw, len, 0, &ev, data, 100) == NEXUS_OK);
+    EXPECT(ev.kind == NEXUS_NODE_EVENT_ANNOUNCE && ev.data_len == 100 && ev.hops == 1);
+
+    /* new: profile, max_hops, NULLs; the output stays untouched. */
+    nexus_node* keep = (nexus_node*)&m;
+    nexus_node* n = keep;
+    nexus_node_config config;
+    EXPECT(nexus_node_config_default(&config) == NEXUS_OK);
+    EXPECT(nexus_node_new(2, m.a.key, 0, NULL, 1, 1, &n) == NEXUS_ERR_INVALID_ARGUMENT && n == keep);
+    EXPECT(nexus_node_new(-1, m.a.key, 0, NULL, 1, 1, &n) == NEXUS_ERR_INVALID_ARGUMENT && n == keep);
+    config.max_hops = 0;
+    EXPECT(nexus_node_new(0, m.a.key, 0, &config, 1, 1, &n) == NEXUS_ERR_INVALID_ARGUMENT && n == keep);
+    config.max_hops = 256;
+    EXPECT(nexus_node_new(0, m.a.key, 0, &config, 1, 1, &n) == NEXUS_ERR_INVALID_ARGUMENT && n == keep);
+    EXPECT(nexus_node_new(0, NULL, 0, NULL, 1, 1, &n) == NEXUS_ERR_NULL_POINTER && n == keep);
+    EXPECT(nexus_node_new(0, m.a.key, 0, NULL, 1, 1, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_config_default(NULL) == NEXUS_ERR_NULL_POINTER);
+
+    nexus_node* a = m.a.n;
+    uint64_t deadline;
+    int state;
+    nexus_node_path_info path;
+    size_t size;
+    EXPECT(nexus_node_identity_hash(NULL, id) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_identity_hash(a, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_add_interface(NULL, &iface) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_add_interface(a, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_add_destination(a, NULL, 1, id) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_add_destination(a, name, 1, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_announce(a, NULL, 0, NULL, 0) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_announce(a, m.dest_a, 0, NULL, 3) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_open_link(a, m.dest_b, 0, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_identify(a, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_send(a, id, NULL, 1, 0, 0) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_send(NULL, id, data, 1, 0, 0) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_close(a, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_link_state(a, id, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_receive(a, 0, NULL, 20, 0, &ev, data, sizeof data) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_receive(a, 0, raw, 20, 0, NULL, data, sizeof data) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_receive(a, 0, raw, 20, 0, &ev, NULL, 5) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_pop_outgoing(a, 0, NULL, 10, &size, &iface, &except) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_pop_outgoing(a, 0, raw, sizeof raw, &size, NULL, &except) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_pop_outgoing(a, 0, raw, sizeof raw, &size, &iface, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_poll(a, 0, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_poll(NULL, 0, &ev) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_next_deadline(NULL, &deadline) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_next_deadline(a, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_path(a, NULL, &path) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_path(a, id, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_stats_get(a, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_stats_get(NULL, &st) == NEXUS_ERR_NULL_POINTER);
+    (void)state;
+    nexus_node_free(NULL);
+    close_mesh(&m);
+}
+
+int main(void) {
+    test_announce_crosses_bridge(NEXUS_PROFILE_NEXUS);
+    test_announce_crosses_bridge(NEXUS_PROFILE_RETICULUM);
+    test_link_across_bridge(NEXUS_PROFILE_NEXUS);
+    test_link_across_bridge(NEXUS_PROFILE_RETICULUM);
+    test_forged_and_replayed(NEXUS_PROFILE_NEXUS);
+    test_forged_and_replayed(NEXUS_PROFILE_RETICULUM);
+    test_timeout_and_deadline();
+    test_determinism();
+    test_errors();
+    return report("nexus C ABI node");
+}

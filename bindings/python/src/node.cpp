@@ -1,0 +1,470 @@
+// The submodule nexus._nexus.node: nexus/node.hpp for Python. One native class, NodeCore, owns a
+// random source and a node of either profile (the profile is a template parameter of nexus::node,
+// so the class holds a std::variant of both and dispatches on it), on the heap at a fixed address
+// (the node points at its random source). The capacities are fixed for a desktop or simulation node
+// (the constants CAPACITIES below, exported to Python). nexus/node.py builds Node, NodeEvent,
+// NodeConfig and run_mesh on it. Refused packets and calls raise NodeError (a ValueError) whose
+// message is the nexus error name ("replayed", "auth_failed", ...), which node.py turns into the
+// matching exception class.
+#include "bindings.hpp"
+
+#include <nexus/core/reference_policies.hpp>
+#include <nexus/crypto/ct.hpp>
+#include <nexus/identity/hash_profile.hpp>
+#include <nexus/identity/identity.hpp>
+#include <nexus/link/link.hpp>
+#include <nexus/node.hpp>
+#include <nexus/wire/packet.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <sys/random.h>
+#include <unistd.h>
+
+namespace nexus::python {
+
+namespace {
+
+// Capacities of the bound node (the same as the C ABI's NEXUS_NODE_* constants).
+constexpr std::size_t max_interfaces = 8, max_destinations = 4, max_paths = 256, max_links = 32,
+                      max_link_table = 64, outbox = 64, seen = 1024;
+
+/// A refused packet or call: what() is the nexus error name.
+struct node_failure : std::exception {
+    explicit node_failure(const char* n) noexcept : name(n) {}
+    const char* what() const noexcept override { return name; }
+    const char* name;
+};
+
+const char* error_name(nexus::error e) noexcept {
+    switch (e) {
+        case nexus::error::buffer_too_small:
+            return "buffer_too_small";
+        case nexus::error::truncated:
+            return "truncated";
+        case nexus::error::invalid_argument:
+            return "invalid_argument";
+        case nexus::error::invalid_length:
+            return "invalid_length";
+        case nexus::error::bad_encoding:
+            return "bad_encoding";
+        case nexus::error::out_of_range:
+            return "out_of_range";
+        case nexus::error::full:
+            return "full";
+        case nexus::error::empty:
+            return "empty";
+        case nexus::error::not_found:
+            return "not_found";
+        case nexus::error::auth_failed:
+            return "auth_failed";
+        case nexus::error::weak_key:
+            return "weak_key";
+        case nexus::error::io_failed:
+            return "io_failed";
+        case nexus::error::unsupported:
+            return "unsupported";
+        case nexus::error::replayed:
+            return "replayed";
+        case nexus::error::bad_state:
+            return "bad_state";
+    }
+    return "unknown";
+}
+
+template <class T>
+void require(const nexus::result<T>& r) {
+    if (!r) throw node_failure(error_name(r.error()));
+}
+
+/// The node's random source: the operating system's (getentropy), or seeded_random(seed) for
+/// reproducible simulations (not for real keys). A failing system source aborts.
+class node_random {
+public:
+    explicit node_random(std::optional<std::uint64_t> seed) noexcept
+        : deterministic_(seed.has_value()), seeded_(seed.value_or(0)) {}
+    ~node_random() { nexus::crypto::secure_wipe_object(seeded_); }
+    node_random(const node_random&) = delete;
+    node_random& operator=(const node_random&) = delete;
+
+    void fill(std::span<std::uint8_t> out) noexcept {
+        if (deterministic_) {
+            seeded_.fill(out);
+            return;
+        }
+        std::size_t i = 0;
+        while (i < out.size()) {
+            const std::size_t n = out.size() - i < 256 ? out.size() - i : 256;
+            if (getentropy(out.data() + i, n) != 0) std::abort();
+            i += n;
+        }
+    }
+
+private:
+    bool deterministic_;
+    nexus::seeded_random seeded_;
+};
+
+template <class P>
+using node_of = nexus::node<P, node_random, max_interfaces, max_destinations, max_paths, max_links,
+                            max_link_table, outbox, seen>;
+
+nexus::timestamp at(std::uint64_t ms) { return nexus::timestamp::from_ms(ms); }
+
+nexus::duration ms(std::uint64_t v) {
+    if (v > 0x7fffffffffffffffULL) throw py::value_error("durations must be below 2**63 ms");
+    return nexus::duration::milliseconds(static_cast<std::int64_t>(v));
+}
+
+const char* reason_name(nexus::close_reason r) {
+    switch (r) {
+        case nexus::close_reason::none:
+            return "none";
+        case nexus::close_reason::local:
+            return "local";
+        case nexus::close_reason::remote:
+            return "remote";
+        case nexus::close_reason::inactivity:
+            return "inactivity";
+        case nexus::close_reason::establishment_timeout:
+            return "establishment_timeout";
+        case nexus::close_reason::unidentified:
+            return "unidentified";
+    }
+    return "unknown";
+}
+
+const char* kind_name(nexus::node_event_kind k) {
+    switch (k) {
+        case nexus::node_event_kind::none:
+            return "none";
+        case nexus::node_event_kind::announce:
+            return "announce";
+        case nexus::node_event_kind::link_request:
+            return "link_request";
+        case nexus::node_event_kind::link_established:
+            return "link_established";
+        case nexus::node_event_kind::link_identified:
+            return "link_identified";
+        case nexus::node_event_kind::link_data:
+            return "link_data";
+        case nexus::node_event_kind::link_rotated:
+            return "link_rotated";
+        case nexus::node_event_kind::link_closed:
+            return "link_closed";
+        case nexus::node_event_kind::forwarded:
+            return "forwarded";
+    }
+    return "unknown";
+}
+
+nexus::truncated_hash hash_arg(const py::bytes& b, const char* what) {
+    const auto s = exact(b, nexus::truncated_hash_size, what);
+    nexus::truncated_hash h{};
+    for (std::size_t i = 0; i < h.size(); ++i) h[i] = s[i];
+    return h;
+}
+
+/// (kind, id, iface, hops, context, reason, data) of an event; data copied (it may point into the
+/// caller's frame or the scratch buffer).
+py::tuple event_tuple(const nexus::node_event& ev) {
+    return py::make_tuple(kind_name(ev.kind), to_bytes(std::span<const std::uint8_t>(ev.id)), ev.iface,
+                          ev.hops, ev.context, reason_name(ev.reason), to_bytes(ev.data));
+}
+
+class node_core {
+public:
+    struct state {
+        explicit state(std::optional<std::uint64_t> seed) : rng(seed) {}
+        ~state() { nexus::crypto::secure_wipe_object(scratch); }
+        node_random rng;  // declared first: destroyed after the node that points at it
+        std::variant<std::monostate, node_of<nexus::nexus_profile>, node_of<nexus::reticulum_profile>> n;
+        std::string profile;
+        std::array<std::uint8_t, nexus::link_mdu> scratch{};
+    };
+
+private:
+    template <class Fn>
+    auto visit(Fn&& fn) {
+        if (auto* n = std::get_if<2>(&s_->n)) return fn(*n);
+        return fn(std::get<1>(s_->n));
+    }
+
+public:
+    node_core(std::string_view profile, const py::bytes& private_key, bool transport,
+              std::optional<std::uint64_t> seed, const nexus::node_config& base)
+        : s_(std::make_unique<state>(seed)) {
+        if (profile != nexus::nexus_profile::name && profile != nexus::reticulum_profile::name)
+            throw py::value_error("profile must be 'nexus' or 'reticulum'");
+        s_->profile = std::string(profile);
+        const auto key = exact(private_key, nexus::private_key_size, "private_key");
+        nexus::node_config config = base;
+        config.transport = transport;
+        auto start = [&]<class P>(P) {
+            auto id = nexus::identity<P>::from_private_key(key);
+            require(id);
+            s_->n.template emplace<node_of<P>>(static_cast<nexus::identity<P>&&>(*id), s_->rng, config);
+        };
+        if (s_->profile == nexus::nexus_profile::name)
+            start(nexus::nexus_profile{});
+        else
+            start(nexus::reticulum_profile{});
+    }
+
+    int add_interface() {
+        return visit([](auto& n) {
+            auto r = n.add_interface();
+            require(r);
+            return static_cast<int>(*r);
+        });
+    }
+
+    py::bytes add_destination(const py::bytes& name_hash, bool accept_links) {
+        const auto s = exact(name_hash, nexus::name_hash_size, "name_hash");
+        nexus::name_hash name{};
+        for (std::size_t i = 0; i < name.size(); ++i) name[i] = s[i];
+        return visit([&](auto& n) {
+            auto r = n.add_destination(name, accept_links);
+            require(r);
+            return to_bytes(std::span<const std::uint8_t>(*r));
+        });
+    }
+
+    void announce(const py::bytes& destination, std::uint64_t now_ms, const py::bytes& app_data) {
+        const auto d = hash_arg(destination, "destination");
+        visit([&](auto& n) {
+            require(n.announce(d, at(now_ms), as_span(app_data)));
+            return 0;
+        });
+    }
+
+    py::bytes open_link(const py::bytes& destination, std::uint64_t now_ms) {
+        const auto d = hash_arg(destination, "destination");
+        return visit([&](auto& n) {
+            auto r = n.open_link(d, at(now_ms));
+            require(r);
+            return to_bytes(std::span<const std::uint8_t>(*r));
+        });
+    }
+
+    void identify(const py::bytes& link) {
+        const auto l = hash_arg(link, "link");
+        visit([&](auto& n) {
+            require(n.identify(l));
+            return 0;
+        });
+    }
+
+    void send(const py::bytes& link, const py::bytes& data, std::uint64_t now_ms, int context) {
+        if (context < 0 || context > 255) throw py::value_error("context must be between 0 and 255");
+        const auto l = hash_arg(link, "link");
+        visit([&](auto& n) {
+            require(n.send(l, as_span(data), at(now_ms), static_cast<std::uint8_t>(context)));
+            return 0;
+        });
+    }
+
+    void close(const py::bytes& link) {
+        const auto l = hash_arg(link, "link");
+        visit([&](auto& n) {
+            require(n.close(l));
+            return 0;
+        });
+    }
+
+    std::string link_state(const py::bytes& link) {
+        const auto l = hash_arg(link, "link");
+        return visit([&](auto& n) {
+            auto r = n.link_status(l);
+            require(r);
+            return std::string(nexus::to_string(*r));
+        });
+    }
+
+    py::tuple receive(int iface, const py::bytes& raw, std::uint64_t now_ms) {
+        if (iface < 0 || iface > 255) throw py::value_error("iface must be between 0 and 255");
+        const auto frame = as_span(raw);
+        return visit([&](auto& n) {
+            struct wipe {
+                std::array<std::uint8_t, nexus::link_mdu>& b;
+                ~wipe() { nexus::crypto::secure_wipe_object(b); }
+            } w{s_->scratch};
+            auto ev = n.receive(static_cast<nexus::interface_id>(iface), frame, at(now_ms), s_->scratch);
+            require(ev);
+            return event_tuple(*ev);
+        });
+    }
+
+    /// Every queued packet: (raw, iface, except_iface); 255 = every interface / none excepted.
+    std::vector<py::tuple> pop_outgoing(std::uint64_t now_ms) {
+        return visit([&](auto& n) {
+            std::vector<py::tuple> out;
+            for (;;) {
+                std::array<std::uint8_t, nexus::wire::mtu> buf{};
+                auto o = n.pop_outgoing(at(now_ms), buf);
+                require(o);
+                if (o->size == 0) return out;
+                out.push_back(py::make_tuple(to_bytes(std::span<const std::uint8_t>(buf.data(), o->size)),
+                                             o->iface, o->except));
+            }
+        });
+    }
+
+    std::vector<py::tuple> poll(std::uint64_t now_ms) {
+        return visit([&](auto& n) {
+            std::vector<py::tuple> out;
+            for (;;) {
+                const auto ev = n.poll(at(now_ms));
+                if (ev.kind == nexus::node_event_kind::none) return out;
+                out.push_back(event_tuple(ev));
+            }
+        });
+    }
+
+    std::optional<std::uint64_t> next_deadline() {
+        return visit([](auto& n) -> std::optional<std::uint64_t> {
+            const auto t = n.next_deadline();
+            if (t == nexus::timestamp::max()) return std::nullopt;
+            return t.ms();
+        });
+    }
+
+    std::optional<py::dict> path(const py::bytes& destination) {
+        const auto d = hash_arg(destination, "destination");
+        return visit([&](auto& n) -> std::optional<py::dict> {
+            const auto* p = n.path(d);
+            if (p == nullptr) return std::nullopt;
+            py::dict r;
+            r["iface"] = p->iface;
+            r["next_hop"] = p->next_hop == nexus::truncated_hash{}
+                                ? py::object(py::none())
+                                : py::object(to_bytes(std::span<const std::uint8_t>(p->next_hop)));
+            r["hops"] = p->hops;
+            r["expires_ms"] = p->expires.ms();
+            r["public_key"] = to_bytes(std::span<const std::uint8_t>(p->public_key));
+            r["name_hash"] = to_bytes(std::span<const std::uint8_t>(p->name));
+            return r;
+        });
+    }
+
+    py::dict stats() {
+        return visit([](auto& n) {
+            const nexus::node_stats& s = n.stats();
+            py::dict d;
+            d["received"] = s.received;
+            d["sent"] = s.sent;
+            d["forwarded"] = s.forwarded;
+            d["duplicates"] = s.duplicates;
+            d["malformed"] = s.malformed;
+            d["announces_valid"] = s.announces_valid;
+            d["announces_rejected"] = s.announces_rejected;
+            d["links_rejected"] = s.links_rejected;
+            d["no_route"] = s.no_route;
+            return d;
+        });
+    }
+
+    py::bytes identity_hash() {
+        return visit([](auto& n) { return to_bytes(std::span<const std::uint8_t>(n.self().hash())); });
+    }
+    bool transport() {
+        return visit([](auto& n) { return n.config().transport; });
+    }
+    const std::string& profile() const { return s_->profile; }
+
+private:
+    std::unique_ptr<state> s_;
+};
+
+nexus::node_config make_config(std::uint64_t est, std::uint64_t keep, std::uint64_t inact, std::uint64_t rot,
+                               std::uint64_t bw, bool require_identify, std::uint64_t path_lifetime_ms,
+                               std::uint64_t link_table_lifetime_ms, int max_hops) {
+    if (max_hops < 1 || max_hops > 255) throw py::value_error("max_hops must be between 1 and 255");
+    nexus::node_config c;
+    c.link.establishment_timeout = ms(est);
+    c.link.keepalive_interval = ms(keep);
+    c.link.inactivity_timeout = ms(inact);
+    c.link.rotate_interval = ms(rot);
+    c.link.bandwidth_bps = bw;
+    c.link.require_identify = require_identify;
+    c.path_lifetime = ms(path_lifetime_ms);
+    c.link_table_lifetime = ms(link_table_lifetime_ms);
+    c.max_hops = static_cast<std::uint8_t>(max_hops);
+    return c;
+}
+
+}  // namespace
+
+void bind_node(py::module_& m) {
+    py::module_ c = m.def_submodule(
+        "node",
+        "The sans-I/O node (low level: see nexus.Node). Time is uint64 milliseconds on any monotonic clock; "
+        "NodeError (a ValueError) carries the nexus error name of a refusal.");
+    py::register_exception<node_failure>(c, "NodeError", PyExc_ValueError);
+    py::dict caps;
+    caps["interfaces"] = max_interfaces;
+    caps["destinations"] = max_destinations;
+    caps["paths"] = max_paths;
+    caps["links"] = max_links;
+    caps["link_table"] = max_link_table;
+    caps["outbox"] = outbox;
+    caps["seen"] = seen;
+    c.attr("CAPACITIES") = caps;
+    c.attr("ALL_INTERFACES") = nexus::all_interfaces;
+
+    c.def(
+        "default_config",
+        []() {
+            const nexus::node_config k{};
+            py::dict d;
+            d["path_lifetime_ms"] = k.path_lifetime.count_ms();
+            d["link_table_lifetime_ms"] = k.link_table_lifetime.count_ms();
+            d["max_hops"] = k.max_hops;
+            return d;
+        },
+        "The library's default node configuration (without the link part), as a dict.");
+
+    py::class_<node_core>(c, "NodeCore")
+        .def(py::init([](std::string_view profile, const py::bytes& private_key, bool transport,
+                         std::optional<std::uint64_t> seed, std::uint64_t est, std::uint64_t keep,
+                         std::uint64_t inact, std::uint64_t rot, std::uint64_t bw, bool require_identify,
+                         std::uint64_t path_lifetime_ms, std::uint64_t link_table_lifetime_ms, int max_hops) {
+                 return node_core(profile, private_key, transport, seed,
+                                  make_config(est, keep, inact, rot, bw, require_identify, path_lifetime_ms,
+                                              link_table_lifetime_ms, max_hops));
+             }),
+             py::arg("profile"), py::arg("private_key"), py::arg("transport"), py::arg("seed"),
+             py::arg("establishment_timeout_ms"), py::arg("keepalive_interval_ms"),
+             py::arg("inactivity_timeout_ms"), py::arg("rotate_interval_ms"), py::arg("bandwidth_bps"),
+             py::arg("require_identify"), py::arg("path_lifetime_ms"), py::arg("link_table_lifetime_ms"),
+             py::arg("max_hops"))
+        .def("add_interface", &node_core::add_interface)
+        .def("add_destination", &node_core::add_destination, py::arg("name_hash"), py::arg("accept_links"))
+        .def("announce", &node_core::announce, py::arg("destination"), py::arg("now_ms"), py::arg("app_data"))
+        .def("open_link", &node_core::open_link, py::arg("destination"), py::arg("now_ms"))
+        .def("identify", &node_core::identify, py::arg("link"))
+        .def("send", &node_core::send, py::arg("link"), py::arg("data"), py::arg("now_ms"),
+             py::arg("context"))
+        .def("close", &node_core::close, py::arg("link"))
+        .def("link_state", &node_core::link_state, py::arg("link"))
+        .def("receive", &node_core::receive, py::arg("iface"), py::arg("raw"), py::arg("now_ms"))
+        .def("pop_outgoing", &node_core::pop_outgoing, py::arg("now_ms"))
+        .def("poll", &node_core::poll, py::arg("now_ms"))
+        .def("next_deadline", &node_core::next_deadline)
+        .def("path", &node_core::path, py::arg("destination"))
+        .def_property_readonly("stats", &node_core::stats)
+        .def_property_readonly("identity_hash", &node_core::identity_hash)
+        .def_property_readonly("transport", &node_core::transport)
+        .def_property_readonly("profile", &node_core::profile);
+}
+
+}  // namespace nexus::python
