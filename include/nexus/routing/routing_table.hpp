@@ -1,0 +1,386 @@
+// The routing table (../shared/spec/protocol.md "Routing", "Announce propagation"): several paths
+// per destination, learned from announces, each with its CompactPathCost summary, a reliability
+// byte, the origin's Lamport time and the timers of the spec. Fixed capacity, no allocation, no
+// floating point. Full description and the exact rules: docs/routing.md.
+//
+// Rules implemented (timers in routing_timers; defaults from the spec):
+// - Lamport: an update whose Lamport time is lower than the stored one for the same destination and
+//   next hop is discarded; equal or higher refreshes the path.
+// - Lifetime: expires = last_updated + 3 x announce interval (90 min); then stale (usable only when
+//   no active path exists) for one more interval; evicted at evict_at = expires + 1 interval.
+// - Link failure: a neighbour silent for 3 gossip rounds (3 min) is down: its paths go stale at
+//   once, with evict_at = last heard + 10 rounds; silent for 10 rounds: its paths are evicted.
+// - mark_failed: a path that failed to deliver is demoted (stale, failed) and no longer returned by
+//   lookup, so the next best path is used; a fresh announce through it restores it.
+// - Memory pressure (table full, new path): evict, in this order, (1) a path past its evict_at,
+//   (2) the least recently used stale path, (3) the least reliable active path (ties: least recently
+//   used, then higher cost code); ties after that: the lowest position (smallest destination).
+//   "Used" = inserted, refreshed or returned by lookup.
+// - Per destination at most PathsPerDestination paths: a new next hop replaces the destination's
+//   own eviction victim (same order) when that victim is stale, or when the newcomer's effective
+//   reliability is higher, or equal with a lower cost code; otherwise it is discarded.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+#include "nexus/core/result.hpp"
+#include "nexus/core/static_vector.hpp"
+#include "nexus/core/time.hpp"
+#include "nexus/identity/hash_profile.hpp"
+#include "nexus/routing/path_policy.hpp"
+#include "nexus/routing/ring.hpp"
+#include "nexus/wire/path_cost.hpp"
+
+namespace nexus::routing {
+
+/// Where to send: an interface and the neighbour's transport id / link address on it. For a
+/// destination that is itself a neighbour the address is the destination (ring distance 0).
+struct next_hop {
+    std::uint8_t iface = 0;
+    truncated_hash address{};
+
+    friend constexpr bool operator==(const next_hop&, const next_hop&) noexcept = default;
+};
+
+enum class route_state : std::uint8_t { active, stale };
+
+struct routing_entry {
+    truncated_hash destination{};
+    next_hop hop{};
+    wire::compact_path_cost cost{};  ///< cumulative_cost code, worst_latency_ms, bottleneck code, hop_count
+    std::uint8_t reliability = 0;    ///< 0 unknown .. 255 perfect (learned locally, see record_outcome)
+    route_state state = route_state::active;
+    bool failed = false;        ///< set by mark_failed, cleared by a fresh update
+    std::uint64_t lamport = 0;  ///< the origin's Lamport time of the announce that set this path
+    timestamp last_updated{};   ///< when the last accepted update arrived
+    timestamp expires{};        ///< end of the active life: last_updated + 3 x announce interval
+    timestamp evict_at{};       ///< end of the stale life
+    timestamp last_used{};      ///< LRU clock: insert, refresh, lookup
+
+    /// The state at `now`, whether or not expire() has run since.
+    constexpr bool active_at(timestamp now) const noexcept {
+        return state == route_state::active && !failed && now < expires;
+    }
+    constexpr bool alive_at(timestamp now) const noexcept { return now < evict_at; }
+};
+
+struct routing_timers {
+    duration announce_interval = duration::seconds(1800);  ///< periodic refresh
+    duration gossip_interval = duration::seconds(60);      ///< one gossip round
+    std::uint32_t active_intervals = 3;                    ///< active for 3 announce intervals
+    std::uint32_t stale_intervals = 1;                     ///< then stale for 1 more
+    std::uint32_t down_rounds = 3;                         ///< silent rounds before a neighbour is down
+    std::uint32_t evict_rounds = 10;                       ///< silent rounds before its paths go
+
+    constexpr duration active_lifetime() const noexcept {
+        return announce_interval * static_cast<std::int64_t>(active_intervals);
+    }
+    constexpr duration stale_lifetime() const noexcept {
+        return announce_interval * static_cast<std::int64_t>(stale_intervals);
+    }
+};
+
+/// An announce-derived path candidate (after the relay update of the cost summary).
+struct route_update {
+    truncated_hash destination{};
+    next_hop hop{};
+    wire::compact_path_cost cost{};
+    std::uint64_t lamport = 0;
+    std::uint8_t reliability = 0;  ///< 0 keeps what the table learned (unknown for a fresh path)
+};
+
+enum class update_outcome : std::uint8_t {
+    inserted,           ///< a fresh path, free room
+    inserted_evicting,  ///< a fresh path, another one evicted for room (memory pressure)
+    replaced_path,      ///< a fresh next hop took the place of a worse path of the destination
+    updated,            ///< existing path refreshed
+    discarded_older,    ///< Lamport time lower than the stored one
+    discarded_worse,    ///< the destination has PathsPerDestination better paths
+};
+
+constexpr bool accepted(update_outcome o) noexcept {
+    return o != update_outcome::discarded_older && o != update_outcome::discarded_worse;
+}
+
+struct expire_counts {
+    std::size_t staled = 0;
+    std::size_t evicted = 0;
+};
+
+template <std::size_t Capacity, std::size_t PathsPerDestination = 4>
+class routing_table {
+    static_assert(Capacity > 0 && PathsPerDestination > 0 && PathsPerDestination <= Capacity);
+
+public:
+    using entry = routing_entry;
+
+    constexpr explicit routing_table(const routing_timers& timers = {}) noexcept : timers_(timers) {}
+
+    static constexpr std::size_t capacity() noexcept { return Capacity; }
+    static constexpr std::size_t paths_per_destination() noexcept { return PathsPerDestination; }
+    std::size_t size() const noexcept { return entries_.size(); }
+    bool empty() const noexcept { return entries_.empty(); }
+    const routing_timers& timers() const noexcept { return timers_; }
+
+    /// All paths, ordered by destination (byte order), then by arrival.
+    const entry* begin() const noexcept { return entries_.begin(); }
+    const entry* end() const noexcept { return entries_.end(); }
+
+    /// The paths of one destination (empty span when none).
+    std::span<const entry> paths(const truncated_hash& destination) const noexcept {
+        const auto [b, e] = range(destination);
+        return {entries_.data() + b, e - b};
+    }
+
+    /// The stored path through `hop`, or nullptr.
+    const entry* find(const truncated_hash& destination, const next_hop& hop) const noexcept {
+        const std::size_t i = index_of(destination, hop);
+        return i == npos ? nullptr : &entries_[i];
+    }
+
+    /// Applies an announce-derived candidate received at `now` (rules: header comment).
+    update_outcome update(const route_update& u, timestamp now) noexcept {
+        auto [b, e] = range(u.destination);
+        for (std::size_t i = b; i < e; ++i) {
+            entry& x = entries_[i];
+            if (x.hop != u.hop) continue;
+            if (u.lamport < x.lamport) return update_outcome::discarded_older;
+            refresh(x, u, now);
+            return update_outcome::updated;
+        }
+        if (e - b >= PathsPerDestination) {
+            const std::size_t v = victim(b, e, now);
+            const entry& old = entries_[v];
+            const std::uint32_t rn = effective_reliability(u.reliability);
+            const std::uint32_t ro = effective_reliability(old.reliability);
+            const bool take = !old.active_at(now) || rn > ro ||
+                              (rn == ro && u.cost.cumulative_cost < old.cost.cumulative_cost);
+            if (!take) return update_outcome::discarded_worse;
+            entries_[v] = fresh(u, now);
+            return update_outcome::replaced_path;
+        }
+        update_outcome out = update_outcome::inserted;
+        if (entries_.full()) {
+            const std::size_t v = victim(0, entries_.size(), now);
+            (void)entries_.erase(v);
+            out = update_outcome::inserted_evicting;
+            e = range(u.destination).second;
+        }
+        (void)entries_.insert(e, fresh(u, now));
+        return out;
+    }
+
+    /// The best usable path to `destination` under `policy`: among active paths when there is
+    /// one, else among stale ones; failed and evictable paths are never returned. nullptr when
+    /// there is none. Marks the returned path used (LRU).
+    const entry* lookup(const truncated_hash& destination, const path_policy& policy,
+                        timestamp now) noexcept {
+        const std::size_t i = best_index(destination, policy, now);
+        if (i == npos) return nullptr;
+        entries_[i].last_used = now;
+        return &entries_[i];
+    }
+
+    /// The same choice as lookup, without touching the LRU clock.
+    const entry* best(const truncated_hash& destination, const path_policy& policy,
+                      timestamp now) const noexcept {
+        const std::size_t i = best_index(destination, policy, now);
+        return i == npos ? nullptr : &entries_[i];
+    }
+
+    /// The path through `hop` failed to deliver: demote it so lookup falls back to the next best.
+    result<void> mark_failed(const truncated_hash& destination, const next_hop& hop) noexcept {
+        const std::size_t i = index_of(destination, hop);
+        if (i == npos) return fail(error::not_found);
+        entries_[i].failed = true;
+        entries_[i].state = route_state::stale;
+        return ok();
+    }
+
+    /// Delivery feedback: reliability moves 1/8 of the way (rounded up, so it reaches the ends) to
+    /// 255 when delivered or towards 0 when lost, starting from 128 when unknown; it never returns to
+    /// 0 ("unknown"): r' = r + ceil((255 - r) / 8), or max(1, r - ceil(r / 8)).
+    result<void> record_outcome(const truncated_hash& destination, const next_hop& hop,
+                                bool delivered) noexcept {
+        const std::size_t i = index_of(destination, hop);
+        if (i == npos) return fail(error::not_found);
+        const std::uint32_t r = effective_reliability(entries_[i].reliability);
+        std::uint32_t next = delivered ? r + (255 - r + 7) / 8 : r - (r + 7) / 8;
+        if (next == 0) next = 1;
+        entries_[i].reliability = static_cast<std::uint8_t>(next);
+        return ok();
+    }
+
+    /// Ages the table: active paths past `expires` go stale, paths past `evict_at` are removed.
+    expire_counts expire(timestamp now) noexcept {
+        expire_counts c;
+        std::size_t w = 0;
+        for (std::size_t i = 0; i < entries_.size(); ++i) {
+            entry x = entries_[i];
+            if (!x.alive_at(now)) {
+                ++c.evicted;
+                continue;
+            }
+            if (x.state == route_state::active && now >= x.expires) {
+                x.state = route_state::stale;
+                ++c.staled;
+            }
+            entries_[w++] = x;
+        }
+        while (entries_.size() > w) (void)entries_.pop_back();
+        return c;
+    }
+
+    /// Link failure: `hop` was last heard at `last_heard`. Down (>= 3 silent gossip rounds): its
+    /// paths go stale at once, evictable 10 rounds after last_heard; >= 10 rounds: they are removed.
+    expire_counts neighbour_silent(const next_hop& hop, timestamp last_heard, timestamp now) noexcept {
+        expire_counts c;
+        const std::int64_t round_ms = timers_.gossip_interval.count_ms();
+        const std::int64_t silent_ms = (now - last_heard).count_ms();
+        const std::int64_t rounds = round_ms > 0 ? silent_ms / round_ms : 0;
+        if (rounds < static_cast<std::int64_t>(timers_.down_rounds)) return c;
+        const bool evict = rounds >= static_cast<std::int64_t>(timers_.evict_rounds);
+        const timestamp gone =
+            last_heard + timers_.gossip_interval * static_cast<std::int64_t>(timers_.evict_rounds);
+        std::size_t w = 0;
+        for (std::size_t i = 0; i < entries_.size(); ++i) {
+            entry x = entries_[i];
+            if (x.hop == hop) {
+                if (evict) {
+                    ++c.evicted;
+                    continue;
+                }
+                if (x.state == route_state::active) ++c.staled;
+                x.state = route_state::stale;
+                if (gone < x.evict_at) x.evict_at = gone;
+            }
+            entries_[w++] = x;
+        }
+        while (entries_.size() > w) (void)entries_.pop_back();
+        return c;
+    }
+
+    /// The same, for a neighbour the caller declares down right now (last heard 3 rounds ago).
+    expire_counts neighbour_silent(const next_hop& hop, timestamp now) noexcept {
+        return neighbour_silent(
+            hop, now - timers_.gossip_interval * static_cast<std::int64_t>(timers_.down_rounds), now);
+    }
+
+    /// Removes every path of `destination`; returns how many.
+    std::size_t erase(const truncated_hash& destination) noexcept {
+        const auto [b, e] = range(destination);
+        for (std::size_t i = e; i > b; --i) (void)entries_.erase(i - 1);
+        return e - b;
+    }
+
+    void clear() noexcept { entries_.clear(); }
+
+private:
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+    static int compare(const truncated_hash& a, const truncated_hash& b) noexcept {
+        return std::memcmp(a.data(), b.data(), a.size());
+    }
+
+    struct span_pair {
+        std::size_t first;
+        std::size_t second;
+    };
+
+    // [first, second): the run of paths of `d` (binary search; the run is contiguous).
+    span_pair range(const truncated_hash& d) const noexcept {
+        std::size_t lo = 0, hi = entries_.size();
+        while (lo < hi) {
+            const std::size_t mid = lo + (hi - lo) / 2;
+            if (compare(entries_[mid].destination, d) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        std::size_t e = lo;
+        while (e < entries_.size() && compare(entries_[e].destination, d) == 0) ++e;
+        return {lo, e};
+    }
+
+    std::size_t best_index(const truncated_hash& destination, const path_policy& policy,
+                           timestamp now) const noexcept {
+        const span_pair run = range(destination);
+        const std::size_t b = run.first, e = run.second;
+        if (b == e) return npos;
+        bool any_active = false;
+        for (std::size_t i = b; i < e; ++i) any_active = any_active || entries_[i].active_at(now);
+        const std::size_t n = e - b;
+        const std::size_t k = select_best(
+            n,
+            [&](std::size_t j) {
+                const entry& x = entries_[b + j];
+                const bool usable = any_active ? x.active_at(now) : (!x.failed && x.alive_at(now));
+                return usable ? path_view{&x.hop.address, x.cost, x.reliability} : path_view{};
+            },
+            destination, policy);
+        return k >= n ? npos : b + k;
+    }
+
+    std::size_t index_of(const truncated_hash& d, const next_hop& hop) const noexcept {
+        const auto [b, e] = range(d);
+        for (std::size_t i = b; i < e; ++i)
+            if (entries_[i].hop == hop) return i;
+        return npos;
+    }
+
+    void refresh(entry& x, const route_update& u, timestamp now) const noexcept {
+        x.cost = u.cost;
+        x.lamport = u.lamport;
+        if (u.reliability != 0) x.reliability = u.reliability;
+        x.state = route_state::active;
+        x.failed = false;
+        x.last_updated = now;
+        x.expires = now + timers_.active_lifetime();
+        x.evict_at = x.expires + timers_.stale_lifetime();
+        x.last_used = now;
+    }
+
+    entry fresh(const route_update& u, timestamp now) const noexcept {
+        entry x;
+        x.destination = u.destination;
+        x.hop = u.hop;
+        x.reliability = 0;
+        refresh(x, u, now);
+        return x;
+    }
+
+    // Eviction rank, lower = evicted first: 0 dead, 1 stale, 2 active (header comment).
+    static int tier(const entry& x, timestamp now) noexcept {
+        if (!x.alive_at(now)) return 0;
+        return x.active_at(now) ? 2 : 1;
+    }
+
+    // Whether a should be evicted before b.
+    static bool evict_before(const entry& a, const entry& b, timestamp now) noexcept {
+        const int ta = tier(a, now), tb = tier(b, now);
+        if (ta != tb) return ta < tb;
+        if (ta == 2) {
+            const std::uint32_t ra = effective_reliability(a.reliability);
+            const std::uint32_t rb = effective_reliability(b.reliability);
+            if (ra != rb) return ra < rb;
+        }
+        if (a.last_used != b.last_used) return a.last_used < b.last_used;
+        if (ta == 2) return a.cost.cumulative_cost > b.cost.cumulative_cost;
+        return false;
+    }
+
+    std::size_t victim(std::size_t b, std::size_t e, timestamp now) const noexcept {
+        std::size_t v = b;
+        for (std::size_t i = b + 1; i < e; ++i)
+            if (evict_before(entries_[i], entries_[v], now)) v = i;
+        return v;
+    }
+
+    static_vector<entry, Capacity> entries_{};
+    routing_timers timers_{};
+};
+
+}  // namespace nexus::routing
