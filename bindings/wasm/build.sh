@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the WebAssembly module: the C ABI (bindings/c) compiled by Emscripten into one
 # self-contained CommonJS file, plus the JavaScript API around it (nexus.js, crypto.js,
-# identity.js, link.js, wire.js, node.js).
+# identity.js, link.js, wire.js, routing.js, node.js).
 # Usage: bindings/wasm/build.sh [output-dir]   (default: build/wasm)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,5 +28,5 @@ em++ -std=c++20 -O2 -Wall -Wextra -Werror -fno-exceptions -fno-rtti \
     -sEXPORTED_RUNTIME_METHODS='["UTF8ToString"]' \
     -o "$out/nexus_core.js"
 cp "$here/nexus.js" "$here/crypto.js" "$here/identity.js" "$here/link.js" "$here/wire.js" \
-    "$here/node.js" "$here/package.json" "$out/"
+    "$here/routing.js" "$here/node.js" "$here/package.json" "$out/"
 echo "wasm: built $out/nexus_core.js ($(wc -c < "$out/nexus_core.js") bytes)"

@@ -2,7 +2,7 @@
 // JavaScript API of the nexus WebAssembly module. Uint8Array in, Uint8Array out; failures
 // throw NexusError carrying the C status code. Load once: `const nexus = await require('./nexus').load()`.
 // The core functions live here; each further layer has its own file (crypto.js, identity.js,
-// link.js, wire.js, node.js)
+// link.js, wire.js, routing.js, node.js)
 // whose functions are added to the same object.
 
 const createNexusCore = require('./nexus_core.js');
@@ -10,6 +10,7 @@ const cryptoApi = require('./crypto.js');
 const identityApi = require('./identity.js');
 const linkApi = require('./link.js');
 const wireApi = require('./wire.js');
+const routingApi = require('./routing.js');
 const nodeApi = require('./node.js');
 
 const STATUS = {
@@ -99,7 +100,7 @@ function wrap(m) {
   };
   const helpers = { NexusError, check };
   return Object.assign(core, cryptoApi(m, helpers), identityApi(m, helpers), linkApi(m, helpers),
-    wireApi(m, helpers), nodeApi(m, helpers));
+    wireApi(m, helpers), routingApi(m, helpers), nodeApi(m, helpers));
 }
 
 async function load() {

@@ -80,6 +80,8 @@ nexus_status nexus_store_uint(uint64_t value, size_t width, nexus_byte_order ord
 #include "nexus_link.h"
 /* Stream framing (HDLC, KISS), path cost codes and the NEXUS announce extension. */
 #include "nexus_wire.h"
+/* Ring distance, path policies, the routing table, gossip bloom filters and the bandwidth budget. */
+#include "nexus_routing.h"
 /* The sans-I/O node: destinations, paths, links and transport (opaque handles). */
 #include "nexus_node.h"
 

@@ -46,6 +46,7 @@ from .node import (  # noqa: F401
     NodeEvent,
     run_mesh,
 )
+from . import routing  # noqa: F401  (ring distance, policies, routing table, bloom, budget)
 from . import wire  # noqa: F401  (HDLC / KISS framing, path cost, announce extension)
 from .wire import (  # noqa: F401
     AnnounceExtension,
@@ -89,6 +90,7 @@ __all__ = [
     "NodeError",
     "NodeEvent",
     "run_mesh",
+    "routing",
     "wire",
     "AnnounceExtension",
     "HdlcDecoder",

@@ -57,6 +57,8 @@ void bind_identity(py::module_& m);
 void bind_link(py::module_& m);
 /// Defined in wire.cpp: the submodule nexus._nexus.wire (framing, path cost, announce extension).
 void bind_wire(py::module_& m);
+/// Defined in routing.cpp: the submodule nexus._nexus.routing (ring, policies, table, bloom, budget).
+void bind_routing(py::module_& m);
 /// Defined in node.cpp: the submodule nexus._nexus.node (the sans-I/O node).
 void bind_node(py::module_& m);
 /// Defined in layers.cpp: registers every protocol layer's submodule.

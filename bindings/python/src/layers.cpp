@@ -8,6 +8,7 @@ void bind_all_layers(py::module_& m) {
     bind_identity(m);
     bind_link(m);
     bind_wire(m);
+    bind_routing(m);
     bind_node(m);
 }
 
