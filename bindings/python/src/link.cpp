@@ -5,6 +5,7 @@
 // ValueError) whose message is the nexus error name ("replayed", "auth_failed", ...), which
 // link.py turns into the matching exception class.
 #include "bindings.hpp"
+#include "support.hpp"
 
 #include <nexus/core/reference_policies.hpp>
 #include <nexus/crypto/ct.hpp>
@@ -40,75 +41,12 @@ struct link_failure : std::exception {
     const char* name;
 };
 
-const char* error_name(nexus::error e) noexcept {
-    switch (e) {
-        case nexus::error::buffer_too_small:
-            return "buffer_too_small";
-        case nexus::error::truncated:
-            return "truncated";
-        case nexus::error::invalid_argument:
-            return "invalid_argument";
-        case nexus::error::invalid_length:
-            return "invalid_length";
-        case nexus::error::bad_encoding:
-            return "bad_encoding";
-        case nexus::error::out_of_range:
-            return "out_of_range";
-        case nexus::error::full:
-            return "full";
-        case nexus::error::empty:
-            return "empty";
-        case nexus::error::not_found:
-            return "not_found";
-        case nexus::error::auth_failed:
-            return "auth_failed";
-        case nexus::error::weak_key:
-            return "weak_key";
-        case nexus::error::io_failed:
-            return "io_failed";
-        case nexus::error::unsupported:
-            return "unsupported";
-        case nexus::error::replayed:
-            return "replayed";
-        case nexus::error::bad_state:
-            return "bad_state";
-    }
-    return "unknown";
-}
-
 template <class T>
 void require(const nexus::result<T>& r) {
     if (!r) throw link_failure(error_name(r.error()));
 }
 
-/// The link's random source: the operating system's (getentropy), or seeded_random(seed) for
-/// reproducible simulations (not for real keys). A failing system source aborts: keys must never
-/// come from bytes that are not random.
-class link_random {
-public:
-    explicit link_random(std::optional<std::uint64_t> seed) noexcept
-        : deterministic_(seed.has_value()), seeded_(seed.value_or(0)) {}
-    ~link_random() { nexus::crypto::secure_wipe_object(seeded_); }
-    link_random(const link_random&) = delete;
-    link_random& operator=(const link_random&) = delete;
-
-    void fill(std::span<std::uint8_t> out) noexcept {
-        if (deterministic_) {
-            seeded_.fill(out);
-            return;
-        }
-        std::size_t i = 0;
-        while (i < out.size()) {
-            const std::size_t n = out.size() - i < 256 ? out.size() - i : 256;
-            if (getentropy(out.data() + i, n) != 0) std::abort();
-            i += n;
-        }
-    }
-
-private:
-    bool deterministic_;
-    nexus::seeded_random seeded_;
-};
+using link_random = binding_random;
 
 template <class P>
 using link_of = nexus::link<P, link_random>;

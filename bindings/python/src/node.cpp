@@ -7,6 +7,7 @@
 // message is the nexus error name ("replayed", "auth_failed", ...), which node.py turns into the
 // matching exception class.
 #include "bindings.hpp"
+#include "support.hpp"
 
 #include <nexus/core/reference_policies.hpp>
 #include <nexus/crypto/ct.hpp>
@@ -45,74 +46,12 @@ struct node_failure : std::exception {
     const char* name;
 };
 
-const char* error_name(nexus::error e) noexcept {
-    switch (e) {
-        case nexus::error::buffer_too_small:
-            return "buffer_too_small";
-        case nexus::error::truncated:
-            return "truncated";
-        case nexus::error::invalid_argument:
-            return "invalid_argument";
-        case nexus::error::invalid_length:
-            return "invalid_length";
-        case nexus::error::bad_encoding:
-            return "bad_encoding";
-        case nexus::error::out_of_range:
-            return "out_of_range";
-        case nexus::error::full:
-            return "full";
-        case nexus::error::empty:
-            return "empty";
-        case nexus::error::not_found:
-            return "not_found";
-        case nexus::error::auth_failed:
-            return "auth_failed";
-        case nexus::error::weak_key:
-            return "weak_key";
-        case nexus::error::io_failed:
-            return "io_failed";
-        case nexus::error::unsupported:
-            return "unsupported";
-        case nexus::error::replayed:
-            return "replayed";
-        case nexus::error::bad_state:
-            return "bad_state";
-    }
-    return "unknown";
-}
-
 template <class T>
 void require(const nexus::result<T>& r) {
     if (!r) throw node_failure(error_name(r.error()));
 }
 
-/// The node's random source: the operating system's (getentropy), or seeded_random(seed) for
-/// reproducible simulations (not for real keys). A failing system source aborts.
-class node_random {
-public:
-    explicit node_random(std::optional<std::uint64_t> seed) noexcept
-        : deterministic_(seed.has_value()), seeded_(seed.value_or(0)) {}
-    ~node_random() { nexus::crypto::secure_wipe_object(seeded_); }
-    node_random(const node_random&) = delete;
-    node_random& operator=(const node_random&) = delete;
-
-    void fill(std::span<std::uint8_t> out) noexcept {
-        if (deterministic_) {
-            seeded_.fill(out);
-            return;
-        }
-        std::size_t i = 0;
-        while (i < out.size()) {
-            const std::size_t n = out.size() - i < 256 ? out.size() - i : 256;
-            if (getentropy(out.data() + i, n) != 0) std::abort();
-            i += n;
-        }
-    }
-
-private:
-    bool deterministic_;
-    nexus::seeded_random seeded_;
-};
+using node_random = binding_random;
 
 template <class P>
 using node_of = nexus::node<P, node_random, max_interfaces, max_destinations, max_paths, max_links,
