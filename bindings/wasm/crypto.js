@@ -8,11 +8,10 @@
 const EMPTY = new Uint8Array(0);
 const INVALID_LENGTH = 4;
 const AUTH_FAILED = 10;
-const OUT_OF_MEMORY = 7; // reported as 'full', as in nexus.js
 
 // Receives the Emscripten module and the helpers of nexus.js; returns the functions to add to
 // the loaded object.
-module.exports = function cryptoApi(m, { NexusError, check }) {
+module.exports = function cryptoApi(m, { NexusError, check, withHeap, read }) {
   const utf8 = new TextEncoder();
 
   function bytes(b, name, size) {
@@ -25,25 +24,6 @@ module.exports = function cryptoApi(m, { NexusError, check }) {
     if (n > 0xffffffff) throw new NexusError(INVALID_LENGTH, `${name} is too large`);
     return n;
   }
-  // Copies `inputs` into WASM memory and reserves `outSizes` more bytes, then calls fn with the
-  // pointers (inputs first). Each buffer is zeroed and freed afterwards, whatever happens.
-  function withHeap(inputs, outSizes, fn) {
-    const sizes = inputs.map((b) => b.length).concat(outSizes);
-    const ptrs = [];
-    try {
-      for (const n of sizes) {
-        const p = m._malloc(Math.max(n, 1));
-        if (!p) throw new NexusError(OUT_OF_MEMORY, 'out of WASM memory');
-        ptrs.push(p);
-      }
-      inputs.forEach((b, i) => m.HEAPU8.set(b, ptrs[i]));
-      return fn(ptrs);
-    } finally {
-      // HEAPU8 is re-read: a call may have grown (and so replaced) the memory.
-      ptrs.forEach((p, i) => { m.HEAPU8.fill(0, p, p + sizes[i]); m._free(p); });
-    }
-  }
-  const read = (p, n) => m.HEAPU8.slice(p, p + n);
 
   // out = fn(in..., outPtr) for a fixed-size output.
   function fixedOut(fn, size, ...inputs) {

@@ -12,7 +12,6 @@ const BUFFER_TOO_SMALL = 1;
 const INVALID_ARGUMENT = 3;
 const INVALID_LENGTH = 4;
 const AUTH_FAILED = 10;
-const OUT_OF_MEMORY = 7; // reported as 'full', as in nexus.js
 
 // struct nexus_packet and struct nexus_announce on wasm32 (checked by static_asserts in
 // bindings/c/src/nexus_identity_c.cpp).
@@ -37,7 +36,7 @@ function randomBytes(n) {
 
 // Receives the Emscripten module and the helpers of nexus.js; returns the functions to add to
 // the loaded object.
-module.exports = function identityApi(m, { NexusError, check }) {
+module.exports = function identityApi(m, { NexusError, check, withHeap, read }) {
   const utf8 = new TextEncoder();
 
   function bytes(b, name, size) {
@@ -65,24 +64,6 @@ module.exports = function identityApi(m, { NexusError, check }) {
     if (profile === 'reticulum') return 1;
     throw new NexusError(INVALID_ARGUMENT, "profile must be 'nexus' or 'reticulum'");
   }
-  // As crypto.js: copies inputs into WASM memory, reserves outSizes more bytes, calls fn with the
-  // pointers (inputs first), then zeroes and frees everything.
-  function withHeap(inputs, outSizes, fn) {
-    const sizes = inputs.map((b) => b.length).concat(outSizes);
-    const ptrs = [];
-    try {
-      for (const n of sizes) {
-        const p = m._malloc(Math.max(n, 1));
-        if (!p) throw new NexusError(OUT_OF_MEMORY, 'out of WASM memory');
-        ptrs.push(p);
-      }
-      inputs.forEach((b, i) => m.HEAPU8.set(b, ptrs[i]));
-      return fn(ptrs);
-    } finally {
-      ptrs.forEach((p, i) => { m.HEAPU8.fill(0, p, p + sizes[i]); m._free(p); });
-    }
-  }
-  const read = (p, n) => m.HEAPU8.slice(p, p + n);
   const view = () => new DataView(m.HEAPU8.buffer); // re-made after each call: memory may grow
 
   function fixedOut(fn, size, ...inputs) {

@@ -9,7 +9,6 @@
 
 const INVALID_ARGUMENT = 3;
 const INVALID_LENGTH = 4;
-const OUT_OF_MEMORY = 7; // reported as 'full', as in nexus.js
 const MDU = 456;
 const MTU = 500;
 
@@ -35,7 +34,7 @@ const DEFAULT_CONFIG = Object.freeze({
 
 // Receives the Emscripten module and the helpers of nexus.js; returns the functions to add to
 // the loaded object.
-module.exports = function linkApi(m, { NexusError, check }) {
+module.exports = function linkApi(m, { NexusError, check, withHeap, read }) {
   const registry = typeof FinalizationRegistry === 'function'
     ? new FinalizationRegistry((ptr) => m._nexus_link_free(ptr)) : null;
 
@@ -58,24 +57,6 @@ module.exports = function linkApi(m, { NexusError, check }) {
     if (profile === 'reticulum') return 1;
     throw new NexusError(INVALID_ARGUMENT, "profile must be 'nexus' or 'reticulum'");
   }
-  // As identity.js: copies inputs into WASM memory, reserves outSizes more bytes, calls fn with
-  // the pointers (inputs first), then zeroes and frees everything.
-  function withHeap(inputs, outSizes, fn) {
-    const sizes = inputs.map((b) => b.length).concat(outSizes);
-    const ptrs = [];
-    try {
-      for (const n of sizes) {
-        const p = m._malloc(Math.max(n, 1));
-        if (!p) throw new NexusError(OUT_OF_MEMORY, 'out of WASM memory');
-        ptrs.push(p);
-      }
-      inputs.forEach((b, i) => m.HEAPU8.set(b, ptrs[i]));
-      return fn(ptrs);
-    } finally {
-      ptrs.forEach((p, i) => { m.HEAPU8.fill(0, p, p + sizes[i]); m._free(p); });
-    }
-  }
-  const read = (p, n) => m.HEAPU8.slice(p, p + n);
   const view = () => new DataView(m.HEAPU8.buffer); // re-made after each call: memory may grow
 
   // Writes a config ({ establishmentTimeoutMs, ..., requireIdentify }, defaults for what is

@@ -98,7 +98,26 @@ function wrap(m) {
       });
     },
   };
-  const helpers = { NexusError, check };
+  // Shared by every part: copies `inputs` into WASM memory and reserves `outSizes` more bytes,
+  // calls fn with the pointers (inputs first), then zeroes and frees every buffer whatever
+  // happens (HEAPU8 is re-read: a call may have grown, and so replaced, the memory).
+  function withHeap(inputs, outSizes, fn) {
+    const sizes = inputs.map((b) => b.length).concat(outSizes);
+    const ptrs = [];
+    try {
+      for (const n of sizes) {
+        const p = m._malloc(Math.max(n, 1));
+        if (!p) throw new NexusError(7, 'out of WASM memory');
+        ptrs.push(p);
+      }
+      inputs.forEach((b, i) => m.HEAPU8.set(b, ptrs[i]));
+      return fn(ptrs);
+    } finally {
+      ptrs.forEach((p, i) => { m.HEAPU8.fill(0, p, p + sizes[i]); m._free(p); });
+    }
+  }
+  const read = (p, n) => m.HEAPU8.slice(p, p + n);
+  const helpers = { NexusError, check, withHeap, read };
   return Object.assign(core, cryptoApi(m, helpers), identityApi(m, helpers), linkApi(m, helpers),
     wireApi(m, helpers), routingApi(m, helpers), nodeApi(m, helpers));
 }

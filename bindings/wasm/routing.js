@@ -9,7 +9,6 @@
 // bit array in JS. Times are milliseconds (Number or BigInt). Failures throw NexusError.
 
 const INVALID_ARGUMENT = 3;
-const OUT_OF_MEMORY = 7;
 const NOT_FOUND = 9;
 const BLOOM_HEADER_BYTES = 7;
 const BLOOM_MAX_BYTES = 16384;
@@ -31,7 +30,7 @@ const ENTRY = {
 };
 const STATS = { size: 24 };
 
-module.exports = function routingApi(m, { NexusError, check }) {
+module.exports = function routingApi(m, { NexusError, check, withHeap, read }) {
   const registry = typeof FinalizationRegistry === 'function'
     ? new FinalizationRegistry(({ free, ptr }) => free(ptr)) : null;
 
@@ -69,24 +68,6 @@ module.exports = function routingApi(m, { NexusError, check }) {
     if (!Number.isInteger(n) || n < 1 || n > 4) throw new NexusError(INVALID_ARGUMENT, 'tier must be 1..4');
     return n;
   }
-  // As wire.js: copies inputs into WASM memory, reserves outSizes more bytes, calls fn with the
-  // pointers (inputs first), then zeroes and frees everything.
-  function withHeap(inputs, outSizes, fn) {
-    const sizes = inputs.map((b) => b.length).concat(outSizes);
-    const ptrs = [];
-    try {
-      for (const n of sizes) {
-        const p = m._malloc(Math.max(n, 1));
-        if (!p) throw new NexusError(OUT_OF_MEMORY, 'out of WASM memory');
-        ptrs.push(p);
-      }
-      inputs.forEach((b, i) => m.HEAPU8.set(b, ptrs[i]));
-      return fn(ptrs);
-    } finally {
-      ptrs.forEach((p, i) => { m.HEAPU8.fill(0, p, p + sizes[i]); m._free(p); });
-    }
-  }
-  const read = (p, n) => m.HEAPU8.slice(p, p + n);
   const view = () => new DataView(m.HEAPU8.buffer);
 
   function writeCost(p, c) {

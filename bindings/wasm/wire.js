@@ -9,7 +9,6 @@
 // version 1, CompactPathCost, TLVs (type u8, length u8, data).
 
 const INVALID_ARGUMENT = 3;
-const OUT_OF_MEMORY = 7; // reported as 'full', as in nexus.js
 const EMPTY_STATUS = 8;
 const FRAME_CAPACITY = 4096;
 const KISS_ANY_PORT = 255;
@@ -22,7 +21,7 @@ const EXT = { size: 20, version: 0, cost: 2, tlvs: 8, tlvsLen: 12, count: 16 };
 
 // Receives the Emscripten module and the helpers of nexus.js; returns the functions to add to
 // the loaded object.
-module.exports = function wireApi(m, { NexusError, check }) {
+module.exports = function wireApi(m, { NexusError, check, withHeap, read }) {
   const registry = typeof FinalizationRegistry === 'function'
     ? new FinalizationRegistry(({ free, ptr }) => free(ptr)) : null;
 
@@ -43,24 +42,6 @@ module.exports = function wireApi(m, { NexusError, check }) {
     }
     return v;
   }
-  // As identity.js: copies inputs into WASM memory, reserves outSizes more bytes, calls fn with
-  // the pointers (inputs first), then zeroes and frees everything.
-  function withHeap(inputs, outSizes, fn) {
-    const sizes = inputs.map((b) => b.length).concat(outSizes);
-    const ptrs = [];
-    try {
-      for (const n of sizes) {
-        const p = m._malloc(Math.max(n, 1));
-        if (!p) throw new NexusError(OUT_OF_MEMORY, 'out of WASM memory');
-        ptrs.push(p);
-      }
-      inputs.forEach((b, i) => m.HEAPU8.set(b, ptrs[i]));
-      return fn(ptrs);
-    } finally {
-      ptrs.forEach((p, i) => { m.HEAPU8.fill(0, p, p + sizes[i]); m._free(p); });
-    }
-  }
-  const read = (p, n) => m.HEAPU8.slice(p, p + n);
   const view = () => new DataView(m.HEAPU8.buffer); // re-made after each call: memory may grow
 
   function encodeWith(fn, payload, extra) {
