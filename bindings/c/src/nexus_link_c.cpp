@@ -3,6 +3,7 @@
 // random source and the link of the chosen profile, so the link's pointer to its random source
 // stays valid for the handle's life. The profile is a template parameter of nexus::link, so the
 // handle holds a std::variant of the two instantiations and every call dispatches on it.
+#include "handle_random.hpp"
 #include "nexus.h"
 
 #include <nexus/core/reference_policies.hpp>
@@ -55,38 +56,7 @@ static_assert(offsetof(nexus_link_info, state) == 8 && offsetof(nexus_link_info,
 constexpr nexus_status to_status(nexus::error e) noexcept { return static_cast<nexus_status>(e); }
 constexpr bool usable(const void* p, std::size_t n) noexcept { return p != nullptr || n == 0; }
 
-// The handle's random source: the operating system's, or seeded_random for simulations.
-class link_random {
-public:
-    link_random(bool deterministic, std::uint64_t seed) noexcept
-        : deterministic_(deterministic), seeded_(seed) {}
-    ~link_random() { nexus::crypto::secure_wipe_object(seeded_); }
-    link_random(const link_random&) = delete;
-    link_random& operator=(const link_random&) = delete;
-
-    void fill(std::span<std::uint8_t> out) noexcept {
-        if (deterministic_) {
-            seeded_.fill(out);
-            return;
-        }
-        os_fill(out);
-    }
-
-    // getentropy takes at most 256 bytes a call. A failing system source ends the process: keys
-    // must never come from bytes that are not random.
-    static void os_fill(std::span<std::uint8_t> out) noexcept {
-        std::size_t i = 0;
-        while (i < out.size()) {
-            const std::size_t n = out.size() - i < 256 ? out.size() - i : 256;
-            if (getentropy(out.data() + i, n) != 0) std::abort();
-            i += n;
-        }
-    }
-
-private:
-    bool deterministic_;
-    nexus::seeded_random seeded_;
-};
+using link_random = nexus::c_binding::handle_random;
 
 template <class P>
 using link_of = nexus::link<P, link_random>;

@@ -4,6 +4,7 @@
 // pointer to its random source stays valid for the handle's life. The profile is a template
 // parameter of nexus::node, so the handle holds a std::variant of the two instantiations and every
 // call dispatches on it. The capacities are the NEXUS_NODE_* constants of the header.
+#include "handle_random.hpp"
 #include "nexus.h"
 
 #include <nexus/core/reference_policies.hpp>
@@ -59,35 +60,7 @@ static_assert(sizeof(nexus_node_stats) == 72);
 constexpr nexus_status to_status(nexus::error e) noexcept { return static_cast<nexus_status>(e); }
 constexpr bool usable(const void* p, std::size_t n) noexcept { return p != nullptr || n == 0; }
 
-// The handle's random source: the operating system's, or seeded_random for simulations. (The same
-// as the link handle's; each translation unit keeps its own.)
-class node_random {
-public:
-    node_random(bool deterministic, std::uint64_t seed) noexcept
-        : deterministic_(deterministic), seeded_(seed) {}
-    ~node_random() { nexus::crypto::secure_wipe_object(seeded_); }
-    node_random(const node_random&) = delete;
-    node_random& operator=(const node_random&) = delete;
-
-    // getentropy takes at most 256 bytes a call. A failing system source ends the process: keys
-    // must never come from bytes that are not random.
-    void fill(std::span<std::uint8_t> out) noexcept {
-        if (deterministic_) {
-            seeded_.fill(out);
-            return;
-        }
-        std::size_t i = 0;
-        while (i < out.size()) {
-            const std::size_t n = out.size() - i < 256 ? out.size() - i : 256;
-            if (getentropy(out.data() + i, n) != 0) std::abort();
-            i += n;
-        }
-    }
-
-private:
-    bool deterministic_;
-    nexus::seeded_random seeded_;
-};
+using node_random = nexus::c_binding::handle_random;
 
 template <class P>
 using node_of =
