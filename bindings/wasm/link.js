@@ -1,7 +1,7 @@
 'use strict';
 // Encrypted links of the nexus WebAssembly module, over the C ABI of nexus_link.h. A Link owns a
-// handle in WASM memory: call free() when done (a FinalizationRegistry frees forgotten ones
-// eventually). Sans-I/O: hand it packets and the current time (integer milliseconds, Number or
+// handle in WASM memory: call free() when done (nothing frees it for
+// you; cleanup stays deterministic). Sans-I/O: hand it packets and the current time (integer milliseconds, Number or
 // BigInt, on any monotonic clock) and carry what pollTransmit() gives to the peer. Randomness comes
 // from crypto.getRandomValues (Emscripten's getentropy) unless a seed is given, which makes the
 // link reproducible (simulations and tests only: not for real keys). Rejections throw NexusError
@@ -35,8 +35,6 @@ const DEFAULT_CONFIG = Object.freeze({
 // Receives the Emscripten module and the helpers of nexus.js; returns the functions to add to
 // the loaded object.
 module.exports = function linkApi(m, { NexusError, check, withHeap, read }) {
-  const registry = typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry((ptr) => m._nexus_link_free(ptr)) : null;
 
   function bytes(b, name, size) {
     if (!(b instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
@@ -87,7 +85,6 @@ module.exports = function linkApi(m, { NexusError, check, withHeap, read }) {
     // Use Link.initiate / Link.accept.
     constructor(ptr) {
       this._ptr = ptr;
-      if (registry) registry.register(this, ptr, this);
     }
 
     // Starts a link to destinationHash, owned by the identity with this 64-byte public key (or an
@@ -132,7 +129,6 @@ module.exports = function linkApi(m, { NexusError, check, withHeap, read }) {
     // Releases the WASM handle (its keys are wiped). The Link is unusable afterwards.
     free() {
       if (!this._ptr) return;
-      if (registry) registry.unregister(this);
       m._nexus_link_free(this._ptr);
       this._ptr = 0;
     }

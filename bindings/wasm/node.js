@@ -2,8 +2,8 @@
 // The sans-I/O node of the nexus WebAssembly module, over the C ABI of nexus_node.h. A Node is one
 // identity with its destinations, a path table learned from announces, links, and optionally
 // transport (forwarding between its interfaces: a node with two interfaces and transport on is a
-// bridge). It owns a handle in WASM memory: call free() when done (a FinalizationRegistry frees
-// forgotten ones eventually). The integrator's loop: receive() every frame an interface delivers;
+// bridge). It owns a handle in WASM memory: call free() when done (nothing frees it for
+// you; cleanup stays deterministic). The integrator's loop: receive() every frame an interface delivers;
 // send what popOutgoing() gives ({ raw, iface, except }: on iface, or on every interface but
 // `except` when iface is ALL_INTERFACES); poll() at nextDeadline at the latest. Time is integer
 // milliseconds (Number or BigInt) on any monotonic clock. Randomness comes from
@@ -53,8 +53,6 @@ const EMPTY = new Uint8Array(0);
 // Receives the Emscripten module and the helpers of nexus.js; returns the functions to add to the
 // loaded object.
 module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
-  const registry = typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry((ptr) => m._nexus_node_free(ptr)) : null;
   const enc = new TextEncoder();
 
   function bytes(b, name, size) {
@@ -145,7 +143,6 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
         check(m._nexus_node_new(code, pk, transport ? 1 : 0, pc, det, s, pout));
         return m.HEAPU32[pout >>> 2];
       });
-      if (registry) registry.register(this, this._ptr, this);
       this.profile = identity.profile;
       this.transport = !!transport;
       this.name = name;
@@ -159,7 +156,6 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
     // Releases the WASM handle (wiped). The Node is unusable afterwards.
     free() {
       if (!this._ptr) return;
-      if (registry) registry.unregister(this);
       m._nexus_node_free(this._ptr);
       this._ptr = 0;
     }

@@ -5,7 +5,7 @@
 // ringDistance returns a BigInt. Path costs are { cumulativeCost, worstLatencyMs, bottleneckBps,
 // hopCount } (the codes, as in wire.js). Policies: 'cheapest', 'fastest', 'most_reliable',
 // 'balanced'. RoutingTable (routing_table<1024, 4>, the spec's timers) and Budget own a WASM handle:
-// call free() when done (a FinalizationRegistry frees forgotten ones eventually). Bloom keeps its
+// call free() when done (nothing frees it behind your back). Bloom keeps its
 // bit array in JS. Times are milliseconds (Number or BigInt). Failures throw NexusError.
 
 const INVALID_ARGUMENT = 3;
@@ -31,8 +31,6 @@ const ENTRY = {
 const STATS = { size: 24 };
 
 module.exports = function routingApi(m, { NexusError, check, withHeap, read }) {
-  const registry = typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry(({ free, ptr }) => free(ptr)) : null;
 
   function bytes(b, name) {
     if (!(b instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
@@ -136,7 +134,6 @@ module.exports = function routingApi(m, { NexusError, check, withHeap, read }) {
     constructor(kind, ptr) {
       this._kind = kind;
       this._ptr = ptr;
-      if (registry) registry.register(this, { free: m[`_nexus_${kind}_free`], ptr }, this);
     }
     get _handle() {
       if (!this._ptr) throw new NexusError(15, `${this._kind} freed`);
@@ -144,7 +141,6 @@ module.exports = function routingApi(m, { NexusError, check, withHeap, read }) {
     }
     free() {
       if (!this._ptr) return;
-      if (registry) registry.unregister(this);
       m[`_nexus_${this._kind}_free`](this._ptr);
       this._ptr = 0;
     }

@@ -3,8 +3,8 @@
 // the C ABI of nexus_wire.h. Uint8Array in, Uint8Array out; failures throw NexusError.
 // HDLC: 7E, payload with 7D and 7E sent as 7D (byte ^ 0x20), 7E. KISS: C0, command byte port << 4,
 // payload with C0 sent as DB DC and DB as DB DD, C0. The stream decoders (HdlcDecoder,
-// KissDecoder) own a WASM handle: call free() when done (a FinalizationRegistry frees forgotten
-// ones eventually). CompactPathCost (6 bytes): cost code round(16 log2(cost + 1)) u16 LE, worst
+// KissDecoder) own a WASM handle: call free() when done (nothing frees it behind
+// your back). CompactPathCost (6 bytes): cost code round(16 log2(cost + 1)) u16 LE, worst
 // latency ms u16 LE, bandwidth code round(8 log2(bps)) u8, hop count u8. Announce extension: 4E,
 // version 1, CompactPathCost, TLVs (type u8, length u8, data).
 
@@ -22,8 +22,6 @@ const EXT = { size: 20, version: 0, cost: 2, tlvs: 8, tlvsLen: 12, count: 16 };
 // Receives the Emscripten module and the helpers of nexus.js; returns the functions to add to
 // the loaded object.
 module.exports = function wireApi(m, { NexusError, check, withHeap, read }) {
-  const registry = typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry(({ free, ptr }) => free(ptr)) : null;
 
   function bytes(b, name) {
     if (!(b instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
@@ -59,7 +57,6 @@ module.exports = function wireApi(m, { NexusError, check, withHeap, read }) {
       this._kind = kind;
       this._ptr = ptr;
       const free = m[`_nexus_${kind}_decoder_free`];
-      if (registry) registry.register(this, { free, ptr }, this);
     }
     get _handle() {
       if (!this._ptr) throw new NexusError(15, 'decoder freed');
@@ -93,7 +90,6 @@ module.exports = function wireApi(m, { NexusError, check, withHeap, read }) {
     }
     free() {
       if (!this._ptr) return;
-      if (registry) registry.unregister(this);
       m[`_nexus_${this._kind}_decoder_free`](this._ptr);
       this._ptr = 0;
     }
