@@ -112,8 +112,9 @@ struct link_params {
     std::size_t queue_limit = 256;          ///< frames waiting per channel; more are dropped
 };
 
-/// Traffic classes of the default classifier (byte 0 of a nexus packet, wire/packet.hpp).
-enum class traffic : std::uint8_t { announce, link_request, proof, link_data, data, other };
+/// Traffic classes of the default classifier (byte 0 of a nexus packet, wire/packet.hpp; gossip
+/// is a plain HEADER_1 data packet with context 0xF1, gossip/envelope.hpp).
+enum class traffic : std::uint8_t { announce, link_request, proof, link_data, data, other, gossip };
 inline constexpr std::size_t max_classes = 8;
 
 /// Default classifier: packet type = byte0 & 3 (data 0, announce 1, link request 2, proof 3);
@@ -127,7 +128,16 @@ inline std::uint8_t classify_packet(std::span<const std::uint8_t> frame) noexcep
         case 3: return static_cast<std::uint8_t>(traffic::proof);
         default: break;
     }
+    if (((b >> 2) & 3) == 2 && (b & 0x40) == 0 && frame.size() > 18 && frame[18] == 0xF1)
+        return static_cast<std::uint8_t>(traffic::gossip);
     return static_cast<std::uint8_t>(((b >> 2) & 3) == 3 ? traffic::link_data : traffic::data);
+}
+
+/// The nominal bit rate of a link: its bitrate, or for LoRa the payload rate of a 255-byte frame.
+inline std::uint64_t nominal_bps(const link_params& p) noexcept {
+    if (!p.lora) return p.bitrate_bps;
+    const double ms = lora_airtime_ms(p.lora_settings, 255);
+    return static_cast<std::uint64_t>(255.0 * 8.0 * 1000.0 / ms);
 }
 
 /// Frame and byte counts. "sent" counts frames that started transmission on a link, "delivered"
@@ -284,6 +294,13 @@ public:
     /// Interfaces a node has links on (1 + the highest interface id used), for the glue.
     std::size_t interfaces_of(node_id n) const noexcept { return nodes_.at(n).interfaces; }
     bool node_up(node_id n) const noexcept { return nodes_.at(n).up; }
+    /// The links attached to a port (several: a broadcast medium).
+    std::vector<link_id> links_of(port p) const {
+        std::vector<link_id> out;
+        for (link_id l : nodes_.at(p.node).links)
+            if (links_[l].ends[0] == p || links_[l].ends[1] == p) out.push_back(l);
+        return out;
+    }
 
     link_id connect(port a, port b, const link_params& params) {
         link_state l;

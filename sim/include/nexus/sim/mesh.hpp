@@ -60,6 +60,17 @@ struct identity_profile<identity<P>> {
 
 /// The default simulated node: nexus_profile, seeded randomness, 8 interfaces.
 using default_node = nexus::node<nexus_profile, seeded_random, 8>;
+/// A node for routing research: room for 1,024 destinations (2,048 paths) and 32 neighbours.
+using research_node = nexus::node<nexus_profile, seeded_random, 8, 4, 1024, 8, 64, 64, 4096, 2048, 32>;
+
+/// A node configuration for meshes: transport, gossip and auto-announce on.
+inline node_config mesh_config() {
+    node_config c;
+    c.transport = true;
+    c.gossip = true;
+    c.auto_announce = true;
+    return c;
+}
 
 template <class Node = default_node>
 class mesh {
@@ -94,9 +105,20 @@ public:
     std::vector<link_id> build(const topology& t, const link_params& params, port_mode mode = port_mode::per_edge,
                                const node_config& config = {}) {
         while (nodes_.size() < t.nodes) add_node(config);
-        return net_.build(t, params, mode);
+        auto ids = net_.build(t, params, mode);
+        for (node_id i = 0; i < nodes_.size(); ++i) kick(i);
+        return ids;
     }
-    link_id connect(port a, port b, const link_params& params) { return net_.connect(a, b, params); }
+    link_id connect(port a, port b, const link_params& params) {
+        const link_id l = net_.connect(a, b, params);
+        kick(a.node);
+        kick(b.node);
+        return l;
+    }
+    /// Schedules a drain of node i now (its timers and first-boot work, e.g. after a new link).
+    void kick(node_id i) {
+        net_.schedule(net_.now_us(), [this, i] { service(i); });
+    }
 
     std::size_t size() const noexcept { return nodes_.size(); }
     /// The nexus node (null while crashed).
@@ -236,10 +258,20 @@ private:
         for (const auto& [nh, accept] : s.destinations) (void)s.n->add_destination(nh, accept);
     }
 
+    /// Adds the node's missing interfaces, each with the metrics of its links: the nominal rate
+    /// and latency of the first link on the port, shared when several links use it.
     void sync_interfaces(node_id i) {
         auto& s = nodes_[i];
         while (s.interfaces < net_.interfaces_of(i)) {
-            if (!s.n->add_interface()) break;  // the node's MaxInterfaces: further ports stay deaf
+            interface_metrics m;
+            const auto links = net_.links_of(port{i, static_cast<interface_id>(s.interfaces)});
+            if (!links.empty()) {
+                const link_params& p = net_.params(links.front());
+                m.bandwidth_bps = static_cast<std::uint32_t>(std::min<std::uint64_t>(nominal_bps(p), 0xFFFF'FFFFu));
+                m.latency_ms = static_cast<std::uint16_t>(std::min<sim_time>(p.latency_us / us_per_ms, 0xFFFF));
+                m.shared = links.size() > 1;
+            }
+            if (!s.n->add_interface(m)) break;  // the node's MaxInterfaces: further ports stay deaf
             ++s.interfaces;
         }
     }
