@@ -136,9 +136,11 @@ stage_ct() {
 }
 
 stage_cross() {  # arch
+    # The simulator's routing acceptance runs (minutes of simulated mesh) stay native: under
+    # qemu-user they would take most of an hour; every protocol test still runs here.
     configure_build "$B/$1" -DCMAKE_BUILD_TYPE=Release \
         -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$1-linux-gnu.cmake" -DNEXUS_DIFF_TESTS=OFF \
-        -DNEXUS_BUILD_C_BINDING=OFF -DNEXUS_BUILD_EXAMPLES=OFF && run_ctest "$B/$1"
+        -DNEXUS_BUILD_C_BINDING=OFF -DNEXUS_BUILD_EXAMPLES=OFF && run_ctest "$B/$1" -E "routing sim"
 }
 stage_i686() { stage_cross i686; }
 stage_s390x() { stage_cross s390x; }

@@ -89,11 +89,15 @@ struct route_candidate {
     std::uint8_t reliability = 0;    ///< 0 unknown .. 255 perfect
 };
 
-/// What scoring reads of one candidate; address == nullptr means "skip this one".
+/// What scoring reads of one candidate; address == nullptr means "skip this one". A candidate
+/// that is not `selectable` (a failed or withdrawn path still held) is never chosen but still
+/// counts in the set maxima of the weighted policies, so that a path failing does not rescale
+/// the others (docs/routing.md "Stable normalisation").
 struct path_view {
     const truncated_hash* address = nullptr;
     wire::compact_path_cost cost{};
     std::uint8_t reliability = 0;
+    bool selectable = true;
 };
 
 namespace policy_detail {
@@ -141,8 +145,10 @@ constexpr std::size_t select_best(std::size_t n, View&& view, const truncated_ha
     for (std::size_t i = 0; i < n; ++i) {
         const path_view v = view(i);
         if (v.address == nullptr) continue;
-        ++eligible;
-        best = i;
+        if (v.selectable) {
+            ++eligible;
+            best = i;
+        }
         if (policy.kind == policy_kind::weighted) {
             const u128 d = ring_distance(*v.address, destination);
             if (d > max_d) max_d = d;
@@ -159,7 +165,7 @@ constexpr std::size_t select_best(std::size_t n, View&& view, const truncated_ha
         tie_key best_k{};
         for (std::size_t i = 0; i < n; ++i) {
             const path_view v = view(i);
-            if (v.address == nullptr) continue;
+            if (v.address == nullptr || !v.selectable) continue;
             const std::uint32_t r = effective_reliability(v.reliability);
             const tie_key k{v.cost.cumulative_cost, v.cost.worst_latency_ms,
                             ring_distance(*v.address, destination), v.cost.hop_count};
@@ -176,7 +182,7 @@ constexpr std::size_t select_best(std::size_t n, View&& view, const truncated_ha
     tie_key best_k{};
     for (std::size_t i = 0; i < n; ++i) {
         const path_view v = view(i);
-        if (v.address == nullptr) continue;
+        if (v.address == nullptr || !v.selectable) continue;
         const u128 d = ring_distance(*v.address, destination);
         const std::uint64_t s = weighted_score(policy, d, wire::decode_cost(v.cost.cumulative_cost),
                                                v.cost.worst_latency_ms, v.reliability, max_d, max_c, max_l);

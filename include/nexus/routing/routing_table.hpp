@@ -174,7 +174,8 @@ public:
     }
 
     /// The best usable path to `destination` under `policy`: among active paths when there is
-    /// one, else among stale ones; failed and evictable paths are never returned. nullptr when
+    /// one, else among stale ones; failed and evictable paths are never returned, but every path
+    /// not yet evictable counts in the weighted set maxima (path_view::selectable). nullptr when
     /// there is none. Marks the returned path used (LRU).
     const entry* lookup(const truncated_hash& destination, const path_policy& policy,
                         timestamp now) noexcept {
@@ -318,7 +319,8 @@ private:
             [&](std::size_t j) {
                 const entry& x = entries_[b + j];
                 const bool usable = any_active ? x.active_at(now) : (!x.failed && x.alive_at(now));
-                return usable ? path_view{&x.hop.address, x.cost, x.reliability} : path_view{};
+                if (!x.alive_at(now)) return path_view{};
+                return path_view{&x.hop.address, x.cost, x.reliability, usable};
             },
             destination, policy);
         return k >= n ? npos : b + k;
