@@ -204,6 +204,7 @@ public:
     /// The routing table (every path, for inspection).
     const routing_table_type& routes() const noexcept { return routes_; }
     /// The best usable path to `destination` under `policy` (the node's own when omitted), or nullptr.
+    /// The path the node uses (forwarding, offers): the best under its own policy.
     const routing::routing_entry* route(const truncated_hash& destination, timestamp now) const noexcept {
         return routes_.best(destination, config_.policy, now);
     }
@@ -359,7 +360,7 @@ public:
             return fail(error::replayed);
         }
         if (p->header.hops >= config_.max_hops) return fail(error::out_of_range);
-        if (gossip::is_gossip_packet(*p, gossip_dest_)) return on_gossip(iface, *p, *h, now);
+        if (gossip::is_gossip_packet(*p, gossip_dest_)) return on_gossip(iface, *p, now);
         switch (p->header.flags.type) {
             case wire::packet_type::announce:
                 return on_announce(iface, *p, *h, now);
@@ -777,7 +778,8 @@ private:
         }
         void summarise(gossip::bloom_span& filter) const noexcept override {
             for (const auto& e : n_->routes_)
-                if (summarised(e)) filter.insert(routing::advert_key(e.hop.address, e.destination, e.lamport, e.cost));
+                if (summarised(e))
+                    filter.insert(routing::advert_key(e.hop.address, e.destination, e.lamport, e.cost, e.path));
         }
         /// Active paths, and failed ones (withdrawn or poisoned: the offer that failed them is held,
         /// so it is not sent again); stale ones are left out so that a returning neighbour re-sends.
@@ -789,7 +791,17 @@ private:
                 if (here < cursor || !a || a->withdrawn()) return true;
                 if (const path_entry* pe = n_->paths_.find(a->destination); pe != nullptr && pe->owner == peer)
                     return true;  // the peer's own destination
-                if (peer_filter.maybe_contains(routing::advert_key(n_->id_.hash(), a->destination, a->lamport, a->cost)))
+                // While the peer offers us an active path, ours goes to it only when it would make
+                // the peer switch: better than the peer's own by the hysteresis margin. Fallback
+                // paths reach a peer when it withdraws its own (keeps a busy broadcast medium
+                // quiet once converged: the peer's summary cannot list offers it did not keep).
+                // (A path through the peer always goes: it tells the peer not to use ours.)
+                if (const auto* theirs = n_->routes_.find(a->destination, routing::next_hop{iface, peer});
+                    theirs != nullptr && theirs->active_at(now) && !routing::path_bloom_contains(a->path, peer) &&
+                    !n_->improves(*theirs, peer, *a))
+                    return true;
+                if (peer_filter.maybe_contains(
+                        routing::advert_key(n_->id_.hash(), a->destination, a->lamport, a->cost, a->path)))
                     return true;
                 std::array<std::uint8_t, routing::advert_size> item{};
                 (void)routing::encode_advert(*a, item);
@@ -855,8 +867,10 @@ private:
     /// Our offer of a destination we own, over `iface` (none before its first announce).
     std::optional<routing::advert> own_offer(const destination_entry& d, interface_id iface) const noexcept {
         if (d.lamport == 0) return std::nullopt;
+        routing::path_bloom path{};
+        routing::path_bloom_add(path, id_.hash());
         return routing::advert{d.hash, d.lamport, wire::relay_update(wire::compact_path_cost::origin(), own_hop(iface, false)),
-                               id_.hash()};
+                               path};
     }
 
     /// Our offer of a destination we route to, over `iface`: the best active path after our own hop;
@@ -864,21 +878,60 @@ private:
     std::optional<routing::advert> offer(const truncated_hash& destination, interface_id iface,
                                          timestamp now) const noexcept {
         const routing::routing_entry* best = routes_.best(destination, config_.policy, now);
-        if (best != nullptr && best->active_at(now) && best->cost.hop_count + 1 < config_.max_hops)
-            return routing::advert{destination, best->lamport, wire::relay_update(best->cost, own_hop(iface, true)),
-                                   best->hop.address};
+        if (best != nullptr && best->active_at(now) && best->cost.hop_count + 1 < config_.max_hops) {
+            routing::path_bloom path = best->path;
+            routing::path_bloom_add(path, id_.hash());
+            return routing::advert{destination, best->lamport, wire::relay_update(best->cost, own_hop(iface, true)), path};
+        }
         const auto paths = routes_.paths(destination);
         if (paths.empty()) return std::nullopt;
         routing::advert w{destination, 0, {}, {}};
+        routing::path_bloom_add(w.path, id_.hash());
         for (const auto& e : paths) w.lamport = std::max(w.lamport, e.lamport);
         w.cost.hop_count = routing::withdrawn_hop_count;
         return w;
     }
 
+    /// Whether our offer `mine` would make a peer whose own offer is `theirs` switch to us.
+    bool improves(const routing::routing_entry& theirs, const truncated_hash& peer, const routing::advert& mine) const noexcept {
+        const routing::path_policy& p = config_.policy;
+        const truncated_hash& self = id_.hash();
+        if (p.kind != routing::policy_kind::weighted) {
+            const routing::path_view both[2] = {{&peer, theirs.cost, theirs.reliability}, {&self, mine.cost, 0}};
+            return routing::select_best(2, [&](std::size_t k) { return both[k]; }, mine.destination, p) == 1;
+        }
+        const auto dt = routing::ring_distance(peer, mine.destination), dm = routing::ring_distance(self, mine.destination);
+        const std::uint64_t ct = wire::decode_cost(theirs.cost.cumulative_cost), cm = wire::decode_cost(mine.cost.cumulative_cost);
+        const std::uint16_t lt = theirs.cost.worst_latency_ms, lm = mine.cost.worst_latency_ms;
+        const auto md = dt > dm ? dt : dm;
+        const std::uint64_t mc = std::max(ct, cm);
+        const std::uint16_t ml = std::max(lt, lm);
+        const std::uint64_t st = routing::weighted_score(p, dt, ct, lt, theirs.reliability, md, mc, ml);
+        const std::uint64_t sm = routing::weighted_score(p, dm, cm, lm, 0, md, mc, ml);
+        return sm + sm / offer_margin_divisor < st;
+    }
+
+    /// An offer goes to a peer that has an active path of its own only when it scores at least
+    /// 2 % lower than the peer's (improves()).
+    static constexpr std::uint64_t offer_margin_divisor = 50;
+
     best_snapshot snapshot(const truncated_hash& destination, timestamp now) const noexcept {
         const routing::routing_entry* b = routes_.best(destination, config_.policy, now);
         if (b == nullptr) return {};
         return best_snapshot{true, b->hop, b->cost, b->lamport, b->active_at(now)};
+    }
+
+    /// Whether a change of our best path is pushed at once (spec: "cost change > 25 %"): a path
+    /// appearing or disappearing, a switch to another next hop (neighbours must see the nodes of
+    /// the path we now use, or a loop could stand until the next round), its cost code moving by
+    /// more than 5 steps (2^(5/16) = 1.24) or its worst latency by more than a quarter. Smaller
+    /// changes reach the neighbours in the next round's delta (the bloom key holds the exact cost).
+    static bool significant(const best_snapshot& a, const best_snapshot& b) noexcept {
+        if (a.has != b.has || a.active != b.active) return true;
+        if (!a.has) return false;
+        if (!(a.hop == b.hop)) return true;  // a different next hop: a different path (loop check)
+        const int dc = static_cast<int>(a.cost.cumulative_cost) - static_cast<int>(b.cost.cumulative_cost);
+        return dc > 5 || dc < -5 || changed_over_quarter(a.cost.worst_latency_ms, b.cost.worst_latency_ms);
     }
 
     void mark_dirty(const truncated_hash& destination) noexcept {
@@ -898,9 +951,13 @@ private:
                                     p.header.flags.header == wire::header_type::header_2 ? p.header.transport_id : e.owner};
         if (hop.address == id_.hash()) return;
         wire::compact_path_cost cost = wire::compact_path_cost::origin();
+        routing::path_bloom path{};
+        routing::path_bloom_add(path, hop.address);
+        routing::path_bloom_add(path, e.owner);
         if (const routing::routing_entry* old = routes_.find(dest, hop)) {
             if (e.lamport <= old->lamport) return;
             cost = old->cost;
+            path = old->path;
         } else {
             if (wire::is_nexus_extension(app_data))
                 if (auto ext = wire::parse_announce_ext(app_data)) cost = ext->path_cost;
@@ -910,8 +967,8 @@ private:
             cost.bottleneck_bps = std::min(cost.bottleneck_bps, wire::encode_bandwidth(m.bandwidth_bps));
         }
         const best_snapshot before = snapshot(dest, now);
-        (void)routes_.update(routing::route_update{dest, hop, cost, e.lamport, 0}, now);
-        if (!(snapshot(dest, now) == before)) mark_dirty(dest);
+        (void)routes_.update(routing::route_update{dest, hop, cost, e.lamport, 0, path}, now, &config_.policy);
+        if (significant(before, snapshot(dest, now))) mark_dirty(dest);
     }
 
     result<void> merge_advert(const routing::advert& a, const routing::next_hop& hop, timestamp now) noexcept {
@@ -924,21 +981,28 @@ private:
         if (pe == nullptr || now >= pe->expires) return refuse(error::not_found);  // no verified announce
         if (a.lamport > pe->lamport) return refuse(error::out_of_range);  // newer than any announce seen
         const best_snapshot before = snapshot(a.destination, now);
-        if (a.withdrawn() || a.via == id_.hash()) {
+        if (a.withdrawn() || routing::path_bloom_contains(a.path, id_.hash())) {
             // A withdrawal, or a path that goes back through us (poisoned reverse): the sender's
-            // path is of no use to us. Held as failed, with the offer's own values.
+            // path is of no use to us. Held as failed, with the offer's own values, so that our
+            // summary lists it and the sender does not offer it again (a withdrawal of a path we
+            // never held is dropped).
             const routing::routing_entry* old = routes_.find(a.destination, hop);
-            if (old == nullptr || a.lamport < old->lamport) return ok();
-            (void)routes_.update(routing::route_update{a.destination, hop, a.cost, a.lamport, 0}, now);
+            if (old != nullptr && a.lamport < old->lamport) return ok();
+            if (old == nullptr) {
+                // Never held: keep it only in a free slot (it must not push out a usable path).
+                if (a.withdrawn() || routes_.paths(a.destination).size() >= routes_.paths_per_destination()) return ok();
+            }
+            (void)routes_.update(routing::route_update{a.destination, hop, a.cost, a.lamport, 0, a.path}, now);
             (void)routes_.mark_failed(a.destination, hop);
         } else {
             if (a.cost.hop_count >= config_.max_hops) return refuse(error::out_of_range);
-            const auto o = routes_.update(routing::route_update{a.destination, hop, a.cost, a.lamport, 0}, now);
+            const auto o =
+                routes_.update(routing::route_update{a.destination, hop, a.cost, a.lamport, 0, a.path}, now, &config_.policy);
             if (!routing::accepted(o))
                 return refuse(o == routing::update_outcome::discarded_older ? error::replayed : error::full);
         }
         ++stats_.adverts_merged;
-        if (!(snapshot(a.destination, now) == before)) mark_dirty(a.destination);
+        if (significant(before, snapshot(a.destination, now))) mark_dirty(a.destination);
         return ok();
     }
 
@@ -973,7 +1037,7 @@ private:
             const auto rounds = static_cast<std::int64_t>(n.down ? config_.timers.evict_rounds : config_.timers.down_rounds);
             t = std::min(t, n.last_heard + round * rounds);
         }
-        if (!dirty_.empty() || dirty_overflow_) t = std::min(t, next_push_);
+        if (!dirty_.empty() || dirty_overflow_) t = std::min(t, push_at_);
         return t;
     }
 
@@ -992,7 +1056,18 @@ private:
             if (!st.budget) st.budget.emplace(gossip_bps(st.metrics), now);
             if (now >= st.next_round) run_round(static_cast<interface_id>(i), now);
         }
-        if ((!dirty_.empty() || dirty_overflow_) && now >= next_push_) push_dirty(now);
+        if (!dirty_.empty() || dirty_overflow_) {
+            if (push_at_ == timestamp{}) {
+                // A random 50-500 ms before pushing: two neighbours that learn of each other's
+                // change at the same instant would otherwise both switch to the other's old path
+                // and push in lockstep, forever (an oscillating two-node loop).
+                std::array<std::uint8_t, 2> r{};
+                rng_->fill(r);
+                const auto jitter = duration::milliseconds(50 + (r[0] | r[1] << 8) % 450);
+                push_at_ = std::max(next_push_, now + jitter);
+            }
+            if (now >= push_at_) push_dirty(now);
+        }
     }
 
     void dirty_via(const routing::next_hop& hop) noexcept {
@@ -1037,7 +1112,6 @@ private:
         if (!n) return false;
         slot.size = *n;
         slot.iface = iface;
-        remember(std::span<const std::uint8_t>(slot.bytes.data(), slot.size));
         ++stats_.gossip_sent;
         stats_.gossip_bytes_sent += *n;
         return static_cast<bool>(queue(slot));
@@ -1059,6 +1133,8 @@ private:
     /// not fit waits for the next round's summary and delta.
     void push_dirty(timestamp now) noexcept {
         next_push_ = now + duration::seconds(1);
+        push_at_ = timestamp{};
+        bool all_sent = true;
         if (!dirty_overflow_) {
             for (std::size_t i = 0; i < interfaces_; ++i) {
                 const auto iface = static_cast<interface_id>(i);
@@ -1086,9 +1162,10 @@ private:
                 store16_le(msg.data() + 4, static_cast<std::uint16_t>(sink.items()));
                 const std::size_t size = head + sink.bytes();
                 if (!st_spend(iface, size, now)) continue;
-                (void)send_gossip(iface, std::span<const std::uint8_t>(msg.data(), size), now);
+                if (!send_gossip(iface, std::span<const std::uint8_t>(msg.data(), size), now)) all_sent = false;
             }
         }
+        if (!all_sent) return;  // the outbox was full: the same changes go again in a second
         dirty_.clear();
         dirty_overflow_ = false;
     }
@@ -1102,8 +1179,9 @@ private:
         return nullptr;
     }
 
-    result<node_event> on_gossip(interface_id iface, const wire::packet_view& p, const truncated_hash& hash,
-                                 timestamp now) noexcept {
+    // Gossip packets stay out of the seen cache (their counters order them; remembering them would
+    // push announce hashes out of it on a busy mesh).
+    result<node_event> on_gossip(interface_id iface, const wire::packet_view& p, timestamp now) noexcept {
         auto reject = [&](error e) -> result<node_event> {
             ++stats_.gossip_rejected;
             return fail(e);
@@ -1164,7 +1242,6 @@ private:
             nb->session = env->session;
             nb->counter = env->counter;
         }
-        (void)seen_.put(hash, true);
         ++stats_.gossip_received;
         return node_event{};
     }
@@ -1186,6 +1263,7 @@ private:
     static_vector<truncated_hash, 32> dirty_{};
     bool dirty_overflow_ = false;
     timestamp next_push_{};
+    timestamp push_at_{};  ///< when the pending changes go out (unset: not yet scheduled)
     timestamp next_expire_{};
     std::uint64_t lamport_ = 0;
     std::uint32_t session_ = 0, counter_ = 0;

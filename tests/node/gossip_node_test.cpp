@@ -5,8 +5,9 @@
 // signed message, a foreign key in place of the sender's, a correctly signed but malformed delta,
 // a replayed packet, an old counter and a second session re-signed with the sender's own key, and
 // adverts about destinations never announced or from the future. Also: a valid advert from a
-// signed neighbour is merged (the positive control), and an offer whose path runs back through
-// the receiver is held as failed, never used.
+// signed neighbour is merged (the positive control), an offer whose path (its node bloom) holds
+// the receiver is held as failed and never used, and the path bloom itself behaves as its layout
+// says (bits from the identity hash's first four bytes).
 #include <doctest/doctest.h>
 
 #include <array>
@@ -128,6 +129,12 @@ bytes delta_of(const std::vector<bytes>& items) {
     return m;
 }
 
+nexus::routing::path_bloom path_of(std::initializer_list<truncated_hash> ids) {
+    nexus::routing::path_bloom b{};
+    for (const auto& id : ids) nexus::routing::path_bloom_add(b, id);
+    return b;
+}
+
 bytes advert_bytes(const nexus::routing::advert& a) {
     bytes b(nexus::routing::advert_size);
     REQUIRE(nexus::routing::encode_advert(a, b).has_value());
@@ -228,7 +235,7 @@ TEST_CASE("gossip node: forged, malformed and replayed gossip is refused without
         const auto a_id = nexus::node_identity::generate(ra);  // A's own key (same seed)
         REQUIRE(a_id.hash() == m.a.self().hash());
         const auto nb = m.b.neighbours()[0];
-        const bytes msg = delta_of({advert_bytes({m.dest_a, 1, {0, 5, 100, 1}, a_id.hash()})});
+        const bytes msg = delta_of({advert_bytes({m.dest_a, 1, {0, 5, 100, 1}, path_of({a_id.hash()})})});
         for (const bytes& f : {sealed(a_id, nb.session, nb.counter, msg), sealed(a_id, nb.session + 1, 1, msg)}) {
             auto r = deliver(f);
             REQUIRE(!r);
@@ -238,7 +245,7 @@ TEST_CASE("gossip node: forged, malformed and replayed gossip is refused without
     SUBCASE("correctly signed by a stranger, but malformed") {
         nexus::seeded_random rm{99};
         const auto mallory = nexus::node_identity::generate(rm);
-        const bytes item = advert_bytes({m.dest_a, 1, {0, 5, 100, 1}, mallory.hash()});
+        const bytes item = advert_bytes({m.dest_a, 1, {0, 5, 100, 1}, path_of({mallory.hash()})});
         bytes short_item(item.begin(), item.end() - 1);
         bytes zero_hops = item;
         zero_hops[16 + 8 + 5] = 0;  // hop_count 0
@@ -267,7 +274,7 @@ TEST_CASE("gossip node: forged, malformed and replayed gossip is refused without
     SUBCASE("a relayed gossip packet (hops > 0)") {
         nexus::seeded_random rm{99};
         const auto mallory = nexus::node_identity::generate(rm);
-        bytes f = sealed(mallory, 3, 1, delta_of({advert_bytes({m.dest_a, 1, {0, 5, 100, 1}, mallory.hash()})}));
+        bytes f = sealed(mallory, 3, 1, delta_of({advert_bytes({m.dest_a, 1, {0, 5, 100, 1}, path_of({mallory.hash()})})}));
         f[1] = 1;
         auto r = deliver(f);
         REQUIRE(!r);
@@ -294,20 +301,20 @@ TEST_CASE("gossip node: adverts are checked against verified announces; a path b
         truncated_hash ghost{};
         ghost.fill(0x42);
         const auto refused = m.b.stats().adverts_refused;
-        REQUIRE(send({ghost, 1, {0, 5, 100, 1}, mallory.hash()}).has_value());  // the message is well formed
+        REQUIRE(send({ghost, 1, {0, 5, 100, 1}, path_of({mallory.hash()})}).has_value());  // the message is well formed
         CHECK(m.b.stats().adverts_refused == refused + 1);
         CHECK(m.b.routes().paths(ghost).empty());
     }
     SUBCASE("a Lamport time beyond the destination's last announce: refused") {
         const auto lamport = m.b.routes().paths(m.dest_a)[0].lamport;
         const auto refused = m.b.stats().adverts_refused;
-        REQUIRE(send({m.dest_a, lamport + 1, {0, 5, 100, 2}, mallory.hash()}).has_value());
+        REQUIRE(send({m.dest_a, lamport + 1, {0, 5, 100, 2}, path_of({mallory.hash()})}).has_value());
         CHECK(m.b.stats().adverts_refused == refused + 1);
         CHECK(m.b.routes().find(m.dest_a, nexus::routing::next_hop{0, mallory.hash()}) == nullptr);
     }
     SUBCASE("a valid offer from a signed neighbour is merged (positive control)") {
         const auto lamport = m.b.routes().paths(m.dest_a)[0].lamport;
-        REQUIRE(send({m.dest_a, lamport, {64, 9, 100, 2}, m.a.self().hash()}).has_value());
+        REQUIRE(send({m.dest_a, lamport, {64, 9, 100, 2}, path_of({mallory.hash(), m.a.self().hash()})}).has_value());
         const auto* e = m.b.routes().find(m.dest_a, nexus::routing::next_hop{0, mallory.hash()});
         REQUIRE(e != nullptr);
         CHECK(e->cost.cumulative_cost == 64);
@@ -317,8 +324,10 @@ TEST_CASE("gossip node: adverts are checked against verified announces; a path b
     }
     SUBCASE("an offer whose path runs back through the receiver: held as failed, never chosen") {
         const auto lamport = m.b.routes().paths(m.dest_a)[0].lamport;
-        REQUIRE(send({m.dest_a, lamport, {0, 1, 200, 2}, m.a.self().hash()}).has_value());  // first a path...
-        REQUIRE(send({m.dest_a, lamport, {0, 1, 200, 3}, m.b.self().hash()}).has_value());  // ...then via B
+        REQUIRE(send({m.dest_a, lamport, {0, 1, 200, 2}, path_of({mallory.hash(), m.a.self().hash()})}).has_value());
+        // ...then a path whose nodes include B itself
+        REQUIRE(send({m.dest_a, lamport, {0, 1, 200, 3}, path_of({mallory.hash(), m.b.self().hash(), m.a.self().hash()})})
+                    .has_value());
         const auto* e = m.b.routes().find(m.dest_a, nexus::routing::next_hop{0, mallory.hash()});
         REQUIRE(e != nullptr);
         CHECK(e->failed);
@@ -343,4 +352,20 @@ TEST_CASE("gossip node: a forged announce is refused and changes no route") {
     REQUIRE(!r);
     CHECK(m.b.stats().announces_rejected == 1);
     CHECK(snapshot(m.b) == before);
+}
+
+TEST_CASE("gossip node: the path bloom of an advert") {
+    truncated_hash a{}, b{};
+    a[0] = 5;     // bits 5 and 0
+    b[0] = 0x80;  // (0x80 | 0 << 8) & 127 = bit 0
+    b[1] = 0;
+    b[2] = 9;  // bit 9
+    nexus::routing::path_bloom p{};
+    nexus::routing::path_bloom_add(p, a);
+    CHECK(p[0] == 0x21);  // bits 0 and 5
+    CHECK(nexus::routing::path_bloom_contains(p, a));
+    CHECK_FALSE(nexus::routing::path_bloom_contains(p, b));  // bit 9 unset
+    nexus::routing::path_bloom_add(p, b);
+    CHECK(p[1] == 0x02);  // bit 9
+    CHECK(nexus::routing::path_bloom_contains(p, b));
 }

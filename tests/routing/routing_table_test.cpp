@@ -261,15 +261,16 @@ TEST_CASE("routing_table: per-destination path limit") {
     (void)t.update(upd(d, hop(0, 2), 200, 1), at_min(1));
     // Same (unknown) reliability and a higher cost code than the victim: discarded.
     CHECK(t.update(upd(d, hop(0, 3), 300, 1), at_min(2)) == update_outcome::discarded_worse);
-    // The victim among active paths of equal reliability is the least recently used: hop 1
-    // (inserted at 0). A cheaper newcomer takes its place.
+    // The victim among active paths of equal reliability is the dearest: hop 2 (cost 200), though
+    // hop 1 is the least recently used. A cheaper newcomer takes its place.
     CHECK(t.update(upd(d, hop(0, 3), 50, 1), at_min(3)) == update_outcome::replaced_path);
-    CHECK(t.find(d, hop(0, 1)) == nullptr);
+    CHECK(t.find(d, hop(0, 2)) == nullptr);
+    CHECK(t.find(d, hop(0, 1)) != nullptr);
     CHECK(t.find(d, hop(0, 3)) != nullptr);
     CHECK(t.paths(d).size() == 2);
-    // Higher reliability wins even when dearer.
+    // Higher reliability wins even when dearer; the victim is now hop 1 (100 > 50).
     CHECK(t.update(upd(d, hop(0, 4), 99999, 1, 10, 200), at_min(4)) == update_outcome::replaced_path);
-    CHECK(t.find(d, hop(0, 2)) == nullptr);  // hop 2 was used last at 1 min
+    CHECK(t.find(d, hop(0, 1)) == nullptr);
     // A stale victim is always replaced.
     (void)t.neighbour_silent(hop(0, 3), at_min(3), at_min(7));
     CHECK(t.update(upd(d, hop(0, 5), 99999, 1), at_min(7)) == update_outcome::replaced_path);

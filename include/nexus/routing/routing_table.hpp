@@ -17,10 +17,14 @@
 //   used, then higher cost code); ties after that: the lowest position (smallest destination).
 //   "Used" = inserted, refreshed or returned by lookup.
 // - Per destination at most PathsPerDestination paths: a new next hop replaces the destination's
-//   own eviction victim (same order) when that victim is stale, or when the newcomer's effective
-//   reliability is higher, or equal with a lower cost code; otherwise it is discarded.
+//   worst path -- a dead one, else the least recently used stale one, else the active one with the
+//   lowest reliability, then the highest cost code, then least recently used -- when that victim
+//   is not active, or when the newcomer's effective reliability is higher, or equal with a lower
+//   cost code; otherwise it is discarded. (Worst by cost, not by use: on a broadcast medium with
+//   many neighbours an LRU victim made the kept set, and with it the best path, churn.)
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -55,6 +59,7 @@ struct routing_entry {
     route_state state = route_state::active;
     bool failed = false;        ///< set by mark_failed, cleared by a fresh update
     std::uint64_t lamport = 0;  ///< the origin's Lamport time of the announce that set this path
+    std::array<std::uint8_t, 16> path{};  ///< the nodes on it, as offered (routing/advert.hpp path_bloom)
     timestamp last_updated{};   ///< when the last accepted update arrived
     timestamp expires{};        ///< end of the active life: last_updated + 3 x announce interval
     timestamp evict_at{};       ///< end of the stale life
@@ -90,6 +95,7 @@ struct route_update {
     wire::compact_path_cost cost{};
     std::uint64_t lamport = 0;
     std::uint8_t reliability = 0;  ///< 0 keeps what the table learned (unknown for a fresh path)
+    std::array<std::uint8_t, 16> path{};  ///< the nodes on it (routing/advert.hpp path_bloom)
 };
 
 enum class update_outcome : std::uint8_t {
@@ -141,8 +147,12 @@ public:
         return i == npos ? nullptr : &entries_[i];
     }
 
-    /// Applies an announce-derived candidate received at `now` (rules: header comment).
-    update_outcome update(const route_update& u, timestamp now) noexcept {
+    /// Applies an announce-derived candidate received at `now` (rules: header comment). With a
+    /// `policy`, a destination at its path limit keeps the paths that policy ranks best instead
+    /// (the newcomer replaces the active path the policy ranks last, scored over the kept paths
+    /// plus the newcomer, when it scores strictly better; stale and dead paths still go first),
+    /// so that what the table keeps agrees with what lookup would choose.
+    update_outcome update(const route_update& u, timestamp now, const path_policy* policy = nullptr) noexcept {
         auto [b, e] = range(u.destination);
         for (std::size_t i = b; i < e; ++i) {
             entry& x = entries_[i];
@@ -152,12 +162,16 @@ public:
             return update_outcome::updated;
         }
         if (e - b >= PathsPerDestination) {
-            const std::size_t v = victim(b, e, now);
+            std::size_t v = b;
+            for (std::size_t i = b + 1; i < e; ++i)
+                if (worse_path(entries_[i], entries_[v], now)) v = i;
             const entry& old = entries_[v];
             const std::uint32_t rn = effective_reliability(u.reliability);
             const std::uint32_t ro = effective_reliability(old.reliability);
-            const bool take = !old.active_at(now) || rn > ro ||
-                              (rn == ro && u.cost.cumulative_cost < old.cost.cumulative_cost);
+            bool take = !old.active_at(now) || rn > ro ||
+                        (rn == ro && u.cost.cumulative_cost < old.cost.cumulative_cost);
+            if (old.active_at(now) && policy != nullptr && policy->kind == policy_kind::weighted)
+                take = policy_replace(b, e, u, *policy, now, v);
             if (!take) return update_outcome::discarded_worse;
             entries_[v] = fresh(u, now);
             return update_outcome::replaced_path;
@@ -336,6 +350,7 @@ private:
     void refresh(entry& x, const route_update& u, timestamp now) const noexcept {
         x.cost = u.cost;
         x.lamport = u.lamport;
+        x.path = u.path;
         if (u.reliability != 0) x.reliability = u.reliability;
         x.state = route_state::active;
         x.failed = false;
@@ -372,6 +387,51 @@ private:
         if (a.last_used != b.last_used) return a.last_used < b.last_used;
         if (ta == 2) return a.cost.cumulative_cost > b.cost.cumulative_cost;
         return false;
+    }
+
+    // Weighted policy at the path limit (all kept paths active): scores every kept path and the
+    // newcomer over that whole set; `v` becomes the kept path scoring worst (ties: least recently
+    // used); true when the newcomer scores strictly better than it.
+    bool policy_replace(std::size_t b, std::size_t e, const route_update& u, const path_policy& p, timestamp now,
+                        std::size_t& v) const noexcept {
+        u128 max_d = ring_distance(u.hop.address, u.destination);
+        std::uint64_t max_c = wire::decode_cost(u.cost.cumulative_cost);
+        std::uint16_t max_l = u.cost.worst_latency_ms;
+        for (std::size_t i = b; i < e; ++i) {
+            const entry& x = entries_[i];
+            if (!x.active_at(now)) return true;  // a stale one is there to replace
+            const u128 d = ring_distance(x.hop.address, x.destination);
+            if (d > max_d) max_d = d;
+            max_c = std::max(max_c, wire::decode_cost(x.cost.cumulative_cost));
+            max_l = std::max(max_l, x.cost.worst_latency_ms);
+        }
+        auto score = [&](const truncated_hash& address, const wire::compact_path_cost& c, std::uint8_t r) {
+            return weighted_score(p, ring_distance(address, u.destination), wire::decode_cost(c.cumulative_cost),
+                                  c.worst_latency_ms, r, max_d, max_c, max_l);
+        };
+        std::uint64_t worst = 0;
+        for (std::size_t i = b; i < e; ++i) {
+            const entry& x = entries_[i];
+            const std::uint64_t s = score(x.hop.address, x.cost, x.reliability);
+            if (i == b || s > worst || (s == worst && x.last_used < entries_[v].last_used)) {
+                worst = s;
+                v = i;
+            }
+        }
+        return score(u.hop.address, u.cost, u.reliability) < worst;
+    }
+
+    // Whether a is a worse path than b of the same destination (the per-destination victim order).
+    static bool worse_path(const entry& a, const entry& b, timestamp now) noexcept {
+        const int ta = tier(a, now), tb = tier(b, now);
+        if (ta != tb) return ta < tb;
+        if (ta == 2) {
+            const std::uint32_t ra = effective_reliability(a.reliability);
+            const std::uint32_t rb = effective_reliability(b.reliability);
+            if (ra != rb) return ra < rb;
+            if (a.cost.cumulative_cost != b.cost.cumulative_cost) return a.cost.cumulative_cost > b.cost.cumulative_cost;
+        }
+        return a.last_used < b.last_used;
     }
 
     std::size_t victim(std::size_t b, std::size_t e, timestamp now) const noexcept {

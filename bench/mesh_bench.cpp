@@ -1,0 +1,153 @@
+// The integrated routing system on the simulator (docs/routing.md "In the node", docs/sim.md):
+// N research nodes (sim::research_node, sim::mesh_config(): transport, gossip and auto-announce
+// on) on a random geometric mesh (unit square, ~10 neighbours on average, one shared radio port
+// each: 1 Mbps, 2 ms, full duplex), every node announcing one destination and charging a relay
+// fee of 10..99 uNXS per byte. Measured:
+//   - convergence: the first gossip round (60 s of simulated time) at whose end every node holds
+//     an active route to every other node's destination, and whose walk along the nodes' own
+//     choices reaches it (checked for a sample of 2,000 pairs, all pairs below 200 nodes);
+//   - overhead: gossip and announce bytes sent per node per simulated hour, and the gossip share
+//     of a link's capacity (bytes over the busiest link / (bitrate x time));
+//   - speed: simulated node-seconds per wall second over the whole run.
+// Prints "<name> value=<x> unit=<u>" lines; counts on stderr.
+//   mesh_bench [N ...] [--hours H]     (default: 100 1000, 1 hour)
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <numbers>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nexus/sim/mesh.hpp"
+
+namespace {
+
+namespace sim = nexus::sim;
+
+struct result_line {
+    std::optional<int> rounds;
+    double gossip_per_node_hour = 0, announce_per_node_hour = 0, busiest_share = 0, node_s_per_s = 0, wall = 0;
+};
+
+result_line run(std::size_t n, double hours, std::uint64_t seed) {
+    const auto start = std::chrono::steady_clock::now();
+    sim::mesh<sim::research_node> m(seed);
+    sim::link_params lp;
+    lp.bitrate_bps = 1'000'000;
+    lp.latency_us = 2000;
+    const double r = std::sqrt(10.0 / (std::numbers::pi * static_cast<double>(n)));
+    const auto topo = sim::random_geometric_topology(n, r, seed);
+    for (std::size_t i = 0; i < n; ++i) {
+        auto c = sim::mesh_config();
+        c.relay_fee = static_cast<std::uint32_t>(10 + (i * 37) % 90);  // relays charge 10..99 uNXS/B
+        m.add_node(c);
+    }
+    m.build(topo, lp, sim::port_mode::shared);
+    std::vector<nexus::truncated_hash> dest;
+    for (sim::node_id i = 0; i < n; ++i) dest.push_back(m.add_destination(i, "nexus.bench.mesh"));
+    std::vector<nexus::truncated_hash> ids;
+    for (sim::node_id i = 0; i < n; ++i) ids.push_back(m[i].self().hash());
+
+    nexus::seeded_random pick(seed ^ 0xabc);
+    std::vector<std::pair<sim::node_id, sim::node_id>> sample;
+    if (n < 200) {
+        for (sim::node_id s = 0; s < n; ++s)
+            for (sim::node_id d = 0; d < n; ++d)
+                if (s != d) sample.emplace_back(s, d);
+    } else {
+        while (sample.size() < 2000) {
+            const auto s = static_cast<sim::node_id>(pick.next_u64() % n), d = static_cast<sim::node_id>(pick.next_u64() % n);
+            if (s != d) sample.emplace_back(s, d);
+        }
+    }
+    auto node_of = [&](const nexus::truncated_hash& h) {
+        for (sim::node_id i = 0; i < n; ++i)
+            if (ids[i] == h) return i;
+        return static_cast<sim::node_id>(-1);
+    };
+    auto converged = [&]() {
+        const auto now = m.now();
+        std::size_t missing = 0, broken = 0;
+        for (sim::node_id s = 0; s < n; ++s)
+            for (sim::node_id d = 0; d < n; ++d) {
+                if (s == d) continue;
+                const auto* e = m[s].route(dest[d], now);
+                if (e == nullptr || !e->active_at(now)) ++missing;
+            }
+        for (auto [s, d] : sample) {
+            sim::node_id at = s;
+            for (std::size_t hops = 0; at != d; ++hops) {
+                const auto* e = m[at].route(dest[d], now);
+                if (e == nullptr || hops > n) {
+                    ++broken;
+                    break;
+                }
+                at = node_of(e->hop.address);
+                if (at == static_cast<sim::node_id>(-1)) {
+                    ++broken;
+                    break;
+                }
+            }
+        }
+        if (missing + broken > 0)
+            std::fprintf(stderr, "#   t=%.0f s: %zu routes missing, %zu of %zu sampled walks fail\n",
+                         static_cast<double>(m.now_us()) / 1e6, missing, broken, sample.size());
+        return missing + broken == 0;
+    };
+
+    result_line out;
+    const int total_rounds = static_cast<int>(hours * 60);
+    for (int round = 1; round <= total_rounds; ++round) {
+        m.run_until(sim::from_seconds(60.0 * round));
+        if (!out.rounds && converged()) out.rounds = round;
+        if (!out.rounds && round >= 10) {
+            std::fprintf(stderr, "# N=%zu not converged after 10 rounds\n", n);
+            break;
+        }
+    }
+    const double simulated_h = static_cast<double>(m.now_us()) / 3.6e9;
+    out.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const auto g = m.net().class_counters(sim::traffic::gossip);
+    const auto a = m.net().class_counters(sim::traffic::announce);
+    out.gossip_per_node_hour = static_cast<double>(g.bytes_sent) / static_cast<double>(n) / simulated_h;
+    out.announce_per_node_hour = static_cast<double>(a.bytes_sent) / static_cast<double>(n) / simulated_h;
+    for (sim::link_id l = 0; l < m.net().link_count(); ++l) {
+        const auto& c = m.net().link_class_counters(l, static_cast<std::uint8_t>(sim::traffic::gossip));
+        const double cap = static_cast<double>(lp.bitrate_bps) / 8 * simulated_h * 3600;
+        out.busiest_share = std::max(out.busiest_share, static_cast<double>(c.bytes_sent) / cap);
+    }
+    out.node_s_per_s = static_cast<double>(n) * simulated_h * 3600 / out.wall;
+    std::fprintf(stderr, "# N=%zu edges=%zu simulated=%.2f h wall=%.1f s events=%llu gossip=%llu B announce=%llu B\n", n,
+                 topo.edges.size(), simulated_h, out.wall, static_cast<unsigned long long>(m.net().events_run()),
+                 static_cast<unsigned long long>(g.bytes_sent), static_cast<unsigned long long>(a.bytes_sent));
+    return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::size_t> sizes;
+    double hours = 1.0;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--hours") == 0 && i + 1 < argc)
+            hours = std::atof(argv[++i]);
+        else
+            sizes.push_back(static_cast<std::size_t>(std::atol(argv[i])));
+    }
+    if (sizes.empty()) sizes = {100, 1000};
+    for (std::size_t n : sizes) {
+        const auto f = run(n, hours, 42);
+        if (f.rounds)
+            std::printf("mesh_%zu_convergence_rounds value=%d unit=rounds\n", n, *f.rounds);
+        else
+            std::printf("mesh_%zu_convergence_rounds value=none unit=rounds\n", n);
+        std::printf("mesh_%zu_gossip_bytes_per_node_hour value=%.0f unit=B\n", n, f.gossip_per_node_hour);
+        std::printf("mesh_%zu_announce_bytes_per_node_hour value=%.0f unit=B\n", n, f.announce_per_node_hour);
+        std::printf("mesh_%zu_busiest_link_gossip_share value=%.4f unit=percent\n", n, f.busiest_share * 100);
+        std::printf("mesh_%zu_sim_speed value=%.0f unit=node_s_per_s\n", n, f.node_s_per_s);
+        std::fflush(stdout);
+    }
+}
