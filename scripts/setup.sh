@@ -9,7 +9,7 @@ packages=(
   libexpected-dev doctest-dev nlohmann-json3-dev libcjson-dev
   libsodium-dev libssl-dev libbenchmark-dev b3sum valgrind
   pybind11-dev python3-pybind11 python3-dev python3-pytest python3-hypothesis python3-venv
-  python3-pip python3-setuptools python3-wheel python3-cryptography
+  python3-pip python3-setuptools python3-wheel python3-cryptography python3-matplotlib
   emscripten nodejs
   qemu-user-static g++-i686-linux-gnu g++-s390x-linux-gnu
   gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib libnewlib-arm-none-eabi

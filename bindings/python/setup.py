@@ -8,13 +8,14 @@ from setuptools import setup
 
 here = os.path.dirname(os.path.abspath(__file__))
 include = os.path.normpath(os.path.join(here, "..", "..", "include"))
+sim_include = os.path.normpath(os.path.join(here, "..", "..", "sim", "include"))  # nexus.sim (sim.cpp)
 if not os.path.isdir(os.path.join(include, "nexus")):
     raise SystemExit(f"nexus headers not found at {include}: build from the nexus source tree")
 
 ext = Pybind11Extension(
     "nexus._nexus",
     sorted(os.path.join("src", f) for f in os.listdir(os.path.join(here, "src")) if f.endswith(".cpp")),
-    include_dirs=[include, os.path.join(here, "src")],
+    include_dirs=[include, sim_include, os.path.join(here, "src")],
     cxx_std=20,
     extra_compile_args=["-O2", "-Wall", "-Wextra"],
 )

@@ -11,13 +11,24 @@
 // real keys). Refusals throw NexusError with the nexus error code ('replayed', 'auth_failed',
 // 'not_found', ...).
 //
+// Routing and gossip (nexus/node.hpp; docs/routing.md, docs/gossip.md): paths live in a routing
+// table (several per destination, Lamport-ordered, the spec's timers) and forwarding is a lookup under
+// the node's path policy (config.policy: 'cheapest', 'fastest', 'most_reliable', 'balanced', as in
+// routing.js). With config.gossip the node runs the tier-1 gossip round on every interface (signed
+// bloom summaries, path offers, neighbour liveness) within each interface's gossip budget; with
+// config.autoAnnounce it announces its destinations on the spec's triggers (first boot, a new
+// interface, an interface cost change above 25 %, every announce interval). Both are off by default.
+// Interface metrics ({ bandwidthBps, latencyMs, shared }) size the budget and the costs of the paths
+// offered. Readable as plain objects: routes(), route(), budget(), neighbours(), lamport, stats.
+//
 // Capacities are fixed for a desktop or simulation node (NODE_CAPACITIES): 8 interfaces, 4
 // destinations, 256 paths, 32 links, 64 forwarded links, 64 queued packets, 1024 remembered packet
-// hashes. runMesh() moves packets between in-memory nodes until they are quiet: the seed of the
-// simulator API (issue 5).
+// hashes, 512 routing-table paths, 16 gossip neighbours. runMesh() moves packets between in-memory
+// nodes until they are quiet: the seed of the simulator API (issue 5).
 
 const INVALID_ARGUMENT = 3;
 const INVALID_LENGTH = 4;
+const NOT_FOUND = 9;
 const BAD_STATE = 15;
 const MTU = 500;
 const DATA_MAX = 456; // NEXUS_NODE_DATA_MAX
@@ -26,13 +37,28 @@ const NO_DEADLINE = 0xffffffffffffffffn;
 
 // Structs of nexus_node.h on wasm32 (checked by static_asserts in bindings/c/src/nexus_node_c.cpp).
 const CONFIG = {
-  size: 72, establishment: 0, keepalive: 8, inactivity: 16, rotate: 24, bandwidth: 32, identify: 40,
-  pathLifetime: 48, linkTableLifetime: 56, maxHops: 64,
+  size: 120, establishment: 0, keepalive: 8, inactivity: 16, rotate: 24, bandwidth: 32, identify: 40,
+  pathLifetime: 48, linkTableLifetime: 56, maxHops: 64, policy: 68, gossip: 72, autoAnnounce: 76,
+  relayFee: 80, announceInterval: 88, gossipInterval: 96, activeIntervals: 104, staleIntervals: 108,
+  downRounds: 112, evictRounds: 116,
 };
 const EVENT = { size: 40, kind: 0, id: 4, iface: 20, hops: 24, context: 28, reason: 32, dataLen: 36 };
 const PATH = { size: 96, expires: 0, iface: 8, hops: 12, nextHop: 16, publicKey: 32 };
 const STATS = ['received', 'sent', 'forwarded', 'duplicates', 'malformed', 'announcesValid',
-  'announcesRejected', 'linksRejected', 'noRoute'];
+  'announcesRejected', 'linksRejected', 'noRoute', 'gossipSent', 'gossipBytesSent', 'gossipReceived',
+  'gossipRejected', 'advertsMerged', 'advertsRefused', 'neighboursDown', 'announcesSent'];
+const METRICS = { size: 8, bandwidth: 0, latency: 4, shared: 6 };
+// nexus_routing_entry of nexus_routing.h (as in routing.js).
+const ENTRY = {
+  size: 88, hop: 16, cost: 32, iface: 38, reliability: 39, state: 40, failed: 41, lamport: 48,
+  lastUpdated: 56, expires: 64, evictAt: 72, lastUsed: 80,
+};
+const BUDGET = { size: 168, constrained: 4, capacity: 8, available: 40, stats: 72, tierStats: 24 };
+const NEIGHBOUR = { size: 40, iface: 16, down: 17, lastHeard: 24, session: 32, counter: 36 };
+const TIERS = 4;
+const POLICIES = { cheapest: 0, fastest: 1, most_reliable: 2, balanced: 3 };
+const POLICY_NAMES = ['cheapest', 'fastest', 'most_reliable', 'balanced'];
+const OWN_POLICY = -1;
 
 const KINDS = ['none', 'announce', 'link_request', 'link_established', 'link_identified', 'link_data',
   'link_rotated', 'link_closed', 'forwarded'];
@@ -40,6 +66,7 @@ const REASONS = ['none', 'local', 'remote', 'inactivity', 'establishment_timeout
 const STATES = ['pending', 'handshake', 'active', 'closed'];
 const CAPACITIES = Object.freeze({
   interfaces: 8, destinations: 4, paths: 256, links: 32, linkTable: 64, outbox: 64, seen: 1024,
+  routes: 512, neighbours: 16,
 });
 const DEFAULT_LINK = Object.freeze({
   establishmentTimeoutMs: 30000, keepaliveIntervalMs: 120000, inactivityTimeoutMs: 360000,
@@ -47,7 +74,11 @@ const DEFAULT_LINK = Object.freeze({
 });
 const DEFAULT_CONFIG = Object.freeze({
   pathLifetimeMs: 90 * 60 * 1000, linkTableLifetimeMs: 10 * 60 * 1000, maxHops: 128,
+  policy: 'balanced', gossip: false, autoAnnounce: false, relayFee: 0,
+  announceIntervalMs: 30 * 60 * 1000, gossipIntervalMs: 60 * 1000, activeIntervals: 3, staleIntervals: 1,
+  downRounds: 3, evictRounds: 10,
 });
+const DEFAULT_METRICS = Object.freeze({ bandwidthBps: 1000000, latencyMs: 0, shared: false });
 const EMPTY = new Uint8Array(0);
 
 // Receives the Emscripten module and the helpers of nexus.js; returns the functions to add to the
@@ -75,6 +106,21 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
     }
     return v;
   }
+  function uint(v, max, name) {
+    if (!Number.isInteger(v) || v < 0 || v > max) {
+      throw new NexusError(INVALID_ARGUMENT, `${name} must be 0..${max}`);
+    }
+    return v;
+  }
+  // A policy name as its NEXUS_POLICY_* code; undefined / null: the node's own.
+  function policyCode(p) {
+    if (p === undefined || p === null) return OWN_POLICY;
+    if (typeof p !== 'string' || !Object.prototype.hasOwnProperty.call(POLICIES, p)) {
+      throw new NexusError(INVALID_ARGUMENT,
+        "policy must be 'cheapest', 'fastest', 'most_reliable' or 'balanced'");
+    }
+    return POLICIES[p];
+  }
   function profileCode(profile) {
     if (profile === 'nexus') return 0;
     if (profile === 'reticulum') return 1;
@@ -98,6 +144,61 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
     v.setBigUint64(p + CONFIG.pathLifetime, u64(c.pathLifetimeMs, 'pathLifetimeMs'), true);
     v.setBigUint64(p + CONFIG.linkTableLifetime, u64(c.linkTableLifetimeMs, 'linkTableLifetimeMs'), true);
     v.setUint32(p + CONFIG.maxHops, c.maxHops, true);
+    const policy = policyCode(c.policy);
+    if (policy === OWN_POLICY) throw new NexusError(INVALID_ARGUMENT, 'config.policy must be a policy name');
+    v.setInt32(p + CONFIG.policy, policy, true);
+    v.setInt32(p + CONFIG.gossip, c.gossip ? 1 : 0, true);
+    v.setInt32(p + CONFIG.autoAnnounce, c.autoAnnounce ? 1 : 0, true);
+    v.setUint32(p + CONFIG.relayFee, uint(c.relayFee, 0xffffffff, 'relayFee'), true);
+    v.setBigUint64(p + CONFIG.announceInterval, u64(c.announceIntervalMs, 'announceIntervalMs'), true);
+    v.setBigUint64(p + CONFIG.gossipInterval, u64(c.gossipIntervalMs, 'gossipIntervalMs'), true);
+    v.setUint32(p + CONFIG.activeIntervals, uint(c.activeIntervals, 0xffffffff, 'activeIntervals'), true);
+    v.setUint32(p + CONFIG.staleIntervals, uint(c.staleIntervals, 0xffffffff, 'staleIntervals'), true);
+    v.setUint32(p + CONFIG.downRounds, uint(c.downRounds, 0xffffffff, 'downRounds'), true);
+    v.setUint32(p + CONFIG.evictRounds, uint(c.evictRounds, 0xffffffff, 'evictRounds'), true);
+  }
+  // Validates interface metrics (missing fields: the defaults) before anything is allocated.
+  function metricsOf(metrics) {
+    if (metrics !== undefined && (metrics === null || typeof metrics !== 'object')) {
+      throw new TypeError('metrics must be an object { bandwidthBps, latencyMs, shared }');
+    }
+    const x = { ...DEFAULT_METRICS, ...(metrics || {}) };
+    return {
+      bandwidthBps: uint(x.bandwidthBps, 0xffffffff, 'bandwidthBps'),
+      latencyMs: uint(x.latencyMs, 0xffff, 'latencyMs'),
+      shared: !!x.shared,
+    };
+  }
+  function writeMetrics(p, x) {
+    const v = view();
+    v.setUint32(p + METRICS.bandwidth, x.bandwidthBps, true);
+    v.setUint16(p + METRICS.latency, x.latencyMs, true);
+    v.setUint8(p + METRICS.shared, x.shared ? 1 : 0);
+  }
+  // A nexus_routing_entry as { destination, iface, nextHop, cost, reliability, state, failed,
+  // lamport (BigInt), lastUpdatedMs, expiresMs, evictAtMs, lastUsedMs }.
+  function readRoute(p) {
+    const v = view();
+    const at = (off) => Number(v.getBigUint64(p + off, true));
+    return {
+      destination: read(p, 16),
+      iface: v.getUint8(p + ENTRY.iface),
+      nextHop: read(p + ENTRY.hop, 16),
+      cost: {
+        cumulativeCost: v.getUint16(p + ENTRY.cost, true),
+        worstLatencyMs: v.getUint16(p + ENTRY.cost + 2, true),
+        bottleneckBps: v.getUint8(p + ENTRY.cost + 4),
+        hopCount: v.getUint8(p + ENTRY.cost + 5),
+      },
+      reliability: v.getUint8(p + ENTRY.reliability),
+      state: v.getUint8(p + ENTRY.state) === 0 ? 'active' : 'stale',
+      failed: v.getUint8(p + ENTRY.failed) !== 0,
+      lamport: v.getBigUint64(p + ENTRY.lamport, true),
+      lastUpdatedMs: at(ENTRY.lastUpdated),
+      expiresMs: at(ENTRY.expires),
+      evictAtMs: at(ENTRY.evictAt),
+      lastUsedMs: at(ENTRY.lastUsed),
+    };
   }
   function readEvent(pe, pd) {
     const v = view();
@@ -130,7 +231,9 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
   class Node {
     // identity: a nexus.Identity (its profile is the node's). Options: transport (forward for
     // others), seed (reproducible randomness), config ({ link: { ...link timers },
-    // pathLifetimeMs, linkTableLifetimeMs, maxHops }), name (free for the application).
+    // pathLifetimeMs, linkTableLifetimeMs, maxHops, policy, gossip, autoAnnounce, relayFee,
+    // announceIntervalMs, gossipIntervalMs, activeIntervals, staleIntervals, downRounds, evictRounds };
+    // missing fields: nodeDefaultConfig()), name (free for the application).
     constructor(identity, { transport = false, seed, config, name } = {}) {
       if (!identity || !(identity.privateKey instanceof Uint8Array) || typeof identity.profile !== 'string') {
         throw new TypeError('identity must be a nexus.Identity');
@@ -160,11 +263,48 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
       this._ptr = 0;
     }
 
-    // Registers an interface; its id (0, 1, ...).
-    addInterface() {
-      return withHeap([], [1], ([p]) => {
-        check(m._nexus_node_add_interface(this._handle, p));
+    // Registers an interface with its metrics ({ bandwidthBps, latencyMs, shared }; missing fields:
+    // 1000000 bps, 0 ms, not shared); its id (0, 1, ...). A new interface is an announce trigger.
+    addInterface(metrics) {
+      const x = metricsOf(metrics);
+      return withHeap([], [METRICS.size, 1], ([pm, p]) => {
+        writeMetrics(pm, x);
+        check(m._nexus_node_add_interface_with_metrics(this._handle, pm, p));
         return m.HEAPU8[p];
+      });
+    }
+
+    // New metrics for an interface; its gossip budget continues at the new bandwidth. A change of
+    // bandwidth or latency above 25 % is an announce trigger. 'invalid_argument': unknown interface.
+    setInterfaceMetrics(iface, metrics, nowMs) {
+      byte(iface, 'iface');
+      if (metrics === undefined) throw new TypeError('metrics must be an object');
+      const x = metricsOf(metrics);
+      const now = u64(nowMs, 'nowMs');
+      withHeap([], [METRICS.size], ([pm]) => {
+        writeMetrics(pm, x);
+        check(m._nexus_node_set_interface_metrics(this._handle, iface, pm, now));
+      });
+    }
+
+    // An interface's metrics { bandwidthBps, latencyMs, shared }; 'invalid_argument' when unknown.
+    metrics(iface) {
+      byte(iface, 'iface');
+      return withHeap([], [METRICS.size], ([pm]) => {
+        check(m._nexus_node_interface_metrics_get(this._handle, iface, pm));
+        const v = view();
+        return {
+          bandwidthBps: v.getUint32(pm + METRICS.bandwidth, true),
+          latencyMs: v.getUint16(pm + METRICS.latency, true),
+          shared: v.getUint8(pm + METRICS.shared) !== 0,
+        };
+      });
+    }
+
+    get interfaceCount() {
+      return withHeap([], [4], ([p]) => {
+        check(m._nexus_node_interface_count(this._handle, p));
+        return m.HEAPU32[p >>> 2];
       });
     }
 
@@ -188,12 +328,26 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
       });
     }
 
-    // Opens a link to a destination whose announce we have seen; the link id.
-    openLink(destination, nowMs) {
+    // Announces with the NEXUS extension: the origin's path cost, the next Lamport time (TLV 0x01),
+    // then extraTlvs (whole TLV entries: type, length, value) -- what autoAnnounce sends.
+    // 'invalid_length' when they do not fit the 128-byte extension, 'truncated' for an incomplete one.
+    announceNexus(destination, nowMs, extraTlvs = EMPTY) {
+      bytes(destination, 'destination', 16);
+      bytes(extraTlvs, 'extraTlvs');
+      const now = u64(nowMs, 'nowMs');
+      withHeap([destination, extraTlvs], [], ([pd, pt]) => {
+        check(m._nexus_node_announce_nexus(this._handle, pd, now, pt, extraTlvs.length));
+      });
+    }
+
+    // Opens a link to a destination whose announce we have seen; the link id. The first hop is the
+    // best path under policy (the node's own when omitted).
+    openLink(destination, nowMs, policy) {
       bytes(destination, 'destination', 16);
       const now = u64(nowMs, 'nowMs');
+      const code = policyCode(policy);
       return withHeap([destination], [16], ([pd, pout]) => {
-        check(m._nexus_node_open_link(this._handle, pd, now, pout));
+        check(m._nexus_node_open_link_with_policy(this._handle, pd, now, code, pout));
         return read(pout, 16);
       });
     }
@@ -301,12 +455,109 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
     }
 
     // Counters (Numbers): received, sent, forwarded, duplicates, malformed, announcesValid,
-    // announcesRejected, linksRejected, noRoute.
+    // announcesRejected, linksRejected, noRoute, gossipSent, gossipBytesSent, gossipReceived,
+    // gossipRejected, advertsMerged, advertsRefused, neighboursDown, announcesSent.
     get stats() {
       return withHeap([], [8 * STATS.length], ([p]) => {
         check(m._nexus_node_stats_get(this._handle, p));
         const v = view();
         return Object.fromEntries(STATS.map((k, i) => [k, Number(v.getBigUint64(p + 8 * i, true))]));
+      });
+    }
+
+    // Every path of the routing table (active, stale and failed), ordered by destination bytes, then
+    // arrival: [{ destination, iface, nextHop (the neighbour's identity hash), cost: { cumulativeCost,
+    // worstLatencyMs, bottleneckBps, hopCount } (codes, after every hop to the destination),
+    // reliability, state ('active' / 'stale'), failed, lamport (BigInt), lastUpdatedMs, expiresMs,
+    // evictAtMs, lastUsedMs }].
+    routes() {
+      return withHeap([], [8, ENTRY.size], ([pc, pe]) => {
+        check(m._nexus_node_route_count(this._handle, pc));
+        const n = m.HEAPU32[pc >>> 2];
+        const out = [];
+        for (let i = 0; i < n; ++i) {
+          check(m._nexus_node_route_at(this._handle, i, pe));
+          out.push(readRoute(pe));
+        }
+        return out;
+      });
+    }
+
+    // The best usable path to a destination at nowMs under policy (the node's own when omitted), as
+    // the node would forward (active paths first, never failed ones); null when there is none.
+    route(destination, nowMs, policy) {
+      bytes(destination, 'destination', 16);
+      const now = u64(nowMs, 'nowMs');
+      const code = policyCode(policy);
+      return withHeap([destination], [ENTRY.size], ([pd, pe]) => {
+        const s = m._nexus_node_best_route(this._handle, pd, code, now, pe);
+        if (s === NOT_FOUND) return null;
+        check(s);
+        return readRoute(pe);
+      });
+    }
+
+    // The gossip budget of an interface, or null before its first round / without gossip:
+    // { bandwidthBps, constrained, tiers: { 1: { capacity, available, bytesSent, messages, refused,
+    // refusedPush }, 2: ..., 3: ..., 4: ... } } (tiers 1 routing, 2 payments, 3 services, 4 trust;
+    // available at nowMs, null without it; reading never changes the node). 'invalid_argument' for
+    // an unknown interface.
+    budget(iface, nowMs) {
+      byte(iface, 'iface');
+      const now = nowMs === undefined || nowMs === null ? null : u64(nowMs, 'nowMs');
+      return withHeap([], [BUDGET.size], ([pb]) => {
+        const s = m._nexus_node_budget_get(this._handle, iface, now === null ? 0n : now, pb);
+        if (s === NOT_FOUND) return null;
+        check(s);
+        const v = view();
+        const tiers = {};
+        for (let t = 0; t < TIERS; ++t) {
+          const st = pb + BUDGET.stats + BUDGET.tierStats * t;
+          tiers[t + 1] = {
+            capacity: Number(v.getBigUint64(pb + BUDGET.capacity + 8 * t, true)),
+            available: now === null ? null : Number(v.getBigUint64(pb + BUDGET.available + 8 * t, true)),
+            bytesSent: Number(v.getBigUint64(st, true)),
+            messages: v.getUint32(st + 8, true),
+            refused: v.getUint32(st + 12, true),
+            refusedPush: v.getUint32(st + 16, true),
+          };
+        }
+        return {
+          bandwidthBps: v.getUint32(pb, true),
+          constrained: v.getUint32(pb + BUDGET.constrained, true) !== 0,
+          tiers,
+        };
+      });
+    }
+
+    // The gossip neighbours heard so far (down ones included until their paths are evicted):
+    // [{ id (identity hash), iface, lastHeardMs, down, session, counter }].
+    neighbours() {
+      return withHeap([], [8, NEIGHBOUR.size], ([pc, pn]) => {
+        check(m._nexus_node_neighbour_count(this._handle, pc));
+        const n = m.HEAPU32[pc >>> 2];
+        const out = [];
+        for (let i = 0; i < n; ++i) {
+          check(m._nexus_node_neighbour_at(this._handle, i, pn));
+          const v = view();
+          out.push({
+            id: read(pn, 16),
+            iface: v.getUint8(pn + NEIGHBOUR.iface),
+            lastHeardMs: Number(v.getBigUint64(pn + NEIGHBOUR.lastHeard, true)),
+            down: v.getUint8(pn + NEIGHBOUR.down) !== 0,
+            session: v.getUint32(pn + NEIGHBOUR.session, true),
+            counter: v.getUint32(pn + NEIGHBOUR.counter, true),
+          });
+        }
+        return out;
+      });
+    }
+
+    // The node's Lamport clock (BigInt): the time its next announce carries, minus one.
+    get lamport() {
+      return withHeap([], [8], ([p]) => {
+        check(m._nexus_node_lamport(this._handle, p));
+        return view().getBigUint64(p, true);
       });
     }
 
@@ -366,7 +617,7 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
     runMesh,
     NODE_CAPACITIES: CAPACITIES,
     ALL_INTERFACES,
-    // The library's default node configuration (ms).
+    // The library's default node configuration (ms; routing and gossip included).
     nodeDefaultConfig() {
       return withHeap([], [CONFIG.size], ([p]) => {
         check(m._nexus_node_config_default(p));
@@ -380,6 +631,15 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
           },
           pathLifetimeMs: at(CONFIG.pathLifetime), linkTableLifetimeMs: at(CONFIG.linkTableLifetime),
           maxHops: v.getUint32(p + CONFIG.maxHops, true),
+          policy: POLICY_NAMES[v.getInt32(p + CONFIG.policy, true)],
+          gossip: v.getInt32(p + CONFIG.gossip, true) !== 0,
+          autoAnnounce: v.getInt32(p + CONFIG.autoAnnounce, true) !== 0,
+          relayFee: v.getUint32(p + CONFIG.relayFee, true),
+          announceIntervalMs: at(CONFIG.announceInterval), gossipIntervalMs: at(CONFIG.gossipInterval),
+          activeIntervals: v.getUint32(p + CONFIG.activeIntervals, true),
+          staleIntervals: v.getUint32(p + CONFIG.staleIntervals, true),
+          downRounds: v.getUint32(p + CONFIG.downRounds, true),
+          evictRounds: v.getUint32(p + CONFIG.evictRounds, true),
         };
       });
     },

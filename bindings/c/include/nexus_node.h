@@ -13,13 +13,28 @@
  *     latest.
  * Time is uint64 milliseconds on any monotonic clock.
  *
+ * Routing and gossip (nexus/node.hpp header comment; docs/routing.md, docs/gossip.md): paths live in
+ * a routing table (several per destination, Lamport-ordered, with the spec's timers) and every
+ * forwarding decision is a lookup under the node's path policy (config.policy, a NEXUS_POLICY_* code
+ * of nexus_routing.h). With config.gossip the node runs the tier-1 gossip round on every interface
+ * (signed bloom summaries, path offers, neighbour liveness) within each interface's gossip budget;
+ * with config.auto_announce it announces its destinations (with the NEXUS extension) on the spec's
+ * triggers: first boot, a new interface, an interface cost change above 25 %, every announce
+ * interval. Both are off by default. An interface's metrics (nominal bandwidth, latency, shared
+ * medium) size its gossip budget and the costs of the paths offered over it. The routing state is
+ * readable: the table (nexus_node_route_count / _route_at, as nexus_routing_entry), the best path
+ * to a destination under any policy, each interface's budget, the gossip neighbours, the Lamport
+ * clock and the counters.
+ *
  * Capacities are fixed in this binding, chosen for a desktop or simulation node (the C++ template
  * takes any; an embedded build picks smaller ones):
  *   NEXUS_NODE_MAX_INTERFACES interfaces, NEXUS_NODE_MAX_DESTINATIONS own destinations,
  *   NEXUS_NODE_MAX_PATHS path-table entries (the farthest is evicted when full),
  *   NEXUS_NODE_MAX_LINKS links of our own, NEXUS_NODE_MAX_LINK_TABLE forwarded links (transport),
  *   NEXUS_NODE_OUTBOX queued outgoing packets, NEXUS_NODE_SEEN remembered packet hashes (duplicate
- *   detection, least recently used replaced).
+ *   detection, least recently used replaced), NEXUS_NODE_MAX_ROUTES routing-table paths (at most
+ *   NEXUS_ROUTING_PATHS_PER_DESTINATION per destination), NEXUS_NODE_MAX_NEIGHBOURS gossip
+ *   neighbours.
  *
  * Randomness: as nexus_link.h. With deterministic == 0 the handle uses the operating system's
  * (getentropy; crypto.getRandomValues under Emscripten) and ignores seed; with deterministic != 0 it
@@ -42,6 +57,13 @@ extern "C" {
 #define NEXUS_NODE_MAX_LINK_TABLE 64
 #define NEXUS_NODE_OUTBOX 64
 #define NEXUS_NODE_SEEN 1024
+#define NEXUS_NODE_MAX_ROUTES 512
+#define NEXUS_NODE_MAX_NEIGHBOURS 16
+
+/* nexus_node_best_route: the node's own path policy (config.policy). */
+#define NEXUS_NODE_OWN_POLICY (-1)
+/* Gossip tiers of nexus_node_budget (index = NEXUS_TIER_* - 1). */
+#define NEXUS_NODE_TIERS 4
 
 #define NEXUS_NODE_ALL_INTERFACES 0xFF /* pop_outgoing: a flood (every interface but `except`) */
 #define NEXUS_NODE_NO_DEADLINE UINT64_MAX
@@ -73,14 +95,57 @@ typedef struct nexus_node_event {
     size_t data_len;                       /* bytes copied to the caller's data buffer */
 } nexus_node_event;
 
-/* The node's timers; nexus_node_config_default gives the library's defaults (link defaults, 90 min
- * path lifetime, 10 min idle link-table lifetime, max hops 128). */
+/* The node's configuration; nexus_node_config_default gives the library's defaults (link
+ * defaults, 90 min path lifetime, 10 min idle link-table lifetime, max hops 128, balanced policy,
+ * gossip and auto_announce off, relay fee 0, the spec's routing timers: announce interval 30 min,
+ * gossip round 60 s, paths active for 3 announce intervals and stale for 1 more, a neighbour down
+ * after 3 silent rounds and its paths gone after 10). Start from the defaults: a zeroed struct is
+ * refused (timers must be nonzero). */
 typedef struct nexus_node_config {
     nexus_link_config link;          /* for links this node opens or accepts */
     uint64_t path_lifetime_ms;       /* a path expires this long after its announce arrived */
     uint64_t link_table_lifetime_ms; /* idle forwarded-link entries expire after this */
     uint32_t max_hops;               /* packets at or above are not handled or forwarded (1..255) */
+    int policy;                      /* NEXUS_POLICY_*: forwarding and the paths offered to neighbours */
+    int gossip;                      /* nonzero: run the tier-1 gossip round on every interface */
+    int auto_announce;               /* nonzero: announce our destinations on the spec's triggers */
+    uint32_t relay_fee;              /* uNXS per byte charged to relay, added to the paths offered */
+    uint64_t announce_interval_ms;   /* periodic announce (auto_announce) and path lifetimes (>= 1) */
+    uint64_t gossip_interval_ms;     /* one gossip round (>= 1) */
+    uint32_t active_intervals;       /* a path is active for this many announce intervals (>= 1) */
+    uint32_t stale_intervals;        /* then stale for this many more */
+    uint32_t down_rounds;            /* silent rounds before a neighbour is down (>= 1) */
+    uint32_t evict_rounds;           /* silent rounds before its paths are removed (>= down_rounds) */
 } nexus_node_config;
+
+/* What a node knows of one of its interfaces. nexus_node_interface_metrics_default gives
+ * 1,000,000 bps, 0 ms, not shared. */
+typedef struct nexus_node_interface_metrics {
+    uint32_t bandwidth_bps; /* nominal bandwidth: sizes the gossip budget, the bottleneck of paths */
+    uint16_t latency_ms;    /* the worst_latency_ms of the paths offered over it */
+    uint8_t shared;         /* nonzero: a broadcast medium with several neighbours (floods repeat) */
+} nexus_node_interface_metrics;
+
+/* The gossip budget of one interface (nexus/gossip/budget.hpp): four token buckets, tier t
+ * (NEXUS_TIER_*) at index t - 1, each capacity = share x bandwidth x 60 s / 8 bytes (shares 3 %,
+ * 3 %, 2 %, 2 %), refilled at share x bandwidth / 8 bytes per second. */
+typedef struct nexus_node_budget {
+    uint32_t bandwidth_bps;
+    uint32_t constrained;                     /* nonzero under 10 kbps (tiers 3-4 pull-only) */
+    uint64_t capacity[NEXUS_NODE_TIERS];      /* bucket size, bytes */
+    uint64_t available[NEXUS_NODE_TIERS];     /* bytes the tier may send at the now_ms asked */
+    nexus_tier_stats stats[NEXUS_NODE_TIERS]; /* bytes_sent, messages, refused, refused_push */
+} nexus_node_budget;
+
+/* A gossip neighbour: heard (a valid signed gossip message) on iface. */
+typedef struct nexus_node_neighbour {
+    uint8_t id[NEXUS_IDENTITY_HASH_BYTES]; /* its identity hash */
+    uint8_t iface;
+    uint8_t down; /* nonzero: silent for down_rounds rounds */
+    uint64_t last_heard_ms;
+    uint32_t session; /* its gossip session and last message counter */
+    uint32_t counter;
+} nexus_node_neighbour;
 
 /* A path to a destination, learned from its announce. */
 typedef struct nexus_node_path_info {
@@ -94,14 +159,17 @@ typedef struct nexus_node_path_info {
 typedef struct nexus_node_stats {
     uint64_t received, sent, forwarded, duplicates, malformed;
     uint64_t announces_valid, announces_rejected, links_rejected, no_route;
+    uint64_t gossip_sent, gossip_bytes_sent, gossip_received, gossip_rejected;
+    uint64_t adverts_merged, adverts_refused, neighbours_down, announces_sent;
 } nexus_node_stats;
 
 nexus_status nexus_node_config_default(nexus_node_config* config);
 
 /* A node of the given profile (NEXUS_PROFILE_NEXUS or NEXUS_PROFILE_RETICULUM) with the identity
  * private64; transport != 0 makes it forward for others. config may be NULL (defaults).
- * NEXUS_ERR_INVALID_ARGUMENT for a bad profile or a max_hops outside 1..255, NEXUS_ERR_FULL when
- * out of memory. *node is untouched on failure. */
+ * NEXUS_ERR_INVALID_ARGUMENT for a bad profile, a max_hops outside 1..255, an unknown policy or a
+ * timer outside the ranges of nexus_node_config; NEXUS_ERR_FULL when out of memory. *node is
+ * untouched on failure. */
 nexus_status nexus_node_new(int profile, const uint8_t* private64, int transport,
                             const nexus_node_config* config, int deterministic, uint64_t seed,
                             nexus_node** node);
@@ -112,9 +180,30 @@ void nexus_node_free(nexus_node* node);
 /* The node's identity hash (its transport id in HEADER_2 packets). */
 nexus_status nexus_node_identity_hash(const nexus_node* node, uint8_t* hash16);
 
-/* Registers an interface; *iface receives its id (0, 1, ...). NEXUS_ERR_FULL beyond
- * NEXUS_NODE_MAX_INTERFACES. */
+/* Registers an interface with the default metrics; *iface receives its id (0, 1, ...).
+ * NEXUS_ERR_FULL beyond NEXUS_NODE_MAX_INTERFACES. */
 nexus_status nexus_node_add_interface(nexus_node* node, uint8_t* iface);
+
+nexus_status nexus_node_interface_metrics_default(nexus_node_interface_metrics* metrics);
+
+/* The same with the interface's metrics (NULL: the defaults). A new interface is an announce
+ * trigger (auto_announce). */
+nexus_status nexus_node_add_interface_with_metrics(nexus_node* node,
+                                                   const nexus_node_interface_metrics* metrics,
+                                                   uint8_t* iface);
+
+/* New metrics for an interface (a re-measured link); its gossip budget continues at the new
+ * bandwidth. A change of bandwidth or latency above 25 % is an announce trigger (auto_announce).
+ * NEXUS_ERR_INVALID_ARGUMENT for an unknown interface. */
+nexus_status nexus_node_set_interface_metrics(nexus_node* node, uint8_t iface,
+                                              const nexus_node_interface_metrics* metrics, uint64_t now_ms);
+
+/* The metrics of an interface; NEXUS_ERR_INVALID_ARGUMENT for an unknown interface. */
+nexus_status nexus_node_interface_metrics_get(const nexus_node* node, uint8_t iface,
+                                              nexus_node_interface_metrics* metrics);
+
+/* How many interfaces are registered. */
+nexus_status nexus_node_interface_count(const nexus_node* node, size_t* count);
 
 /* Registers one of our destinations by its name hash (nexus_name_hash of "app.aspect..."); its
  * destination hash goes to dest16. NEXUS_ERR_INVALID_ARGUMENT when already registered,
@@ -129,11 +218,24 @@ nexus_status nexus_node_add_destination(nexus_node* node, const uint8_t* name_ha
 nexus_status nexus_node_announce(nexus_node* node, const uint8_t* dest16, uint64_t now_ms,
                                  const uint8_t* app_data, size_t app_data_len);
 
+/* Announces with the NEXUS extension (docs/wire/announce.md): the origin's path cost, the next
+ * Lamport time (TLV 0x01), then extra_tlvs (whole TLV entries, type | length | value; may be NULL
+ * when extra_len is 0) -- what auto_announce sends. Errors as nexus_node_announce, and
+ * NEXUS_ERR_INVALID_LENGTH when the TLVs do not fit the 128-byte extension, NEXUS_ERR_TRUNCATED for
+ * an incomplete TLV entry. */
+nexus_status nexus_node_announce_nexus(nexus_node* node, const uint8_t* dest16, uint64_t now_ms,
+                                       const uint8_t* extra_tlvs, size_t extra_len);
+
 /* Opens a link to dest16, whose announce we have seen (the request leaves with pop_outgoing); the
- * link id goes to link_id16. NEXUS_ERR_NOT_FOUND without a live path, NEXUS_ERR_FULL beyond
- * NEXUS_NODE_MAX_LINKS. */
+ * link id goes to link_id16. The first hop is the best path under the node's policy.
+ * NEXUS_ERR_NOT_FOUND without a live path, NEXUS_ERR_FULL beyond NEXUS_NODE_MAX_LINKS. */
 nexus_status nexus_node_open_link(nexus_node* node, const uint8_t* dest16, uint64_t now_ms,
                                   uint8_t* link_id16);
+
+/* The same, choosing the first hop under policy (NEXUS_POLICY_*, or NEXUS_NODE_OWN_POLICY; e.g.
+ * NEXUS_POLICY_FASTEST for voice). NEXUS_ERR_INVALID_ARGUMENT for an unknown policy. */
+nexus_status nexus_node_open_link_with_policy(nexus_node* node, const uint8_t* dest16, uint64_t now_ms,
+                                              int policy, uint8_t* link_id16);
 
 /* Initiator: proves our identity on the link (queued, sent encrypted). */
 nexus_status nexus_node_identify(nexus_node* node, const uint8_t* link16);
@@ -185,6 +287,37 @@ nexus_status nexus_node_next_deadline(const nexus_node* node, uint64_t* deadline
 nexus_status nexus_node_path(const nexus_node* node, const uint8_t* dest16, nexus_node_path_info* path);
 
 nexus_status nexus_node_stats_get(const nexus_node* node, nexus_node_stats* stats);
+
+/* ---- routing and gossip state ------------------------------------------------------------------ */
+
+/* How many paths the routing table holds (active, stale and failed ones). */
+nexus_status nexus_node_route_count(const nexus_node* node, size_t* count);
+
+/* The path at index (0 .. count - 1; ordered by destination bytes, then arrival), as
+ * nexus_routing.h's entry: hop_address is the next hop's identity hash (the destination's own
+ * identity for a neighbour), cost the CompactPathCost after every hop to the destination, state
+ * 0 active / 1 stale as last aged (see nexus_routing_table). NEXUS_ERR_OUT_OF_RANGE past the end. */
+nexus_status nexus_node_route_at(const nexus_node* node, size_t index, nexus_routing_entry* entry);
+
+/* The best usable path to dest16 at now_ms under policy (NEXUS_POLICY_*, or NEXUS_NODE_OWN_POLICY
+ * for the node's), as the node would forward: among active paths, else stale ones; never failed
+ * ones. NEXUS_ERR_NOT_FOUND when there is none, NEXUS_ERR_INVALID_ARGUMENT for an unknown policy. */
+nexus_status nexus_node_best_route(const nexus_node* node, const uint8_t* dest16, int policy, uint64_t now_ms,
+                                   nexus_routing_entry* entry);
+
+/* The gossip budget of an interface, with available[] at now_ms (the handle is not changed).
+ * NEXUS_ERR_INVALID_ARGUMENT for an unknown interface, NEXUS_ERR_NOT_FOUND when it has none yet
+ * (gossip off, or before its first round). */
+nexus_status nexus_node_budget_get(const nexus_node* node, uint8_t iface, uint64_t now_ms,
+                                   nexus_node_budget* budget);
+
+/* The gossip neighbours heard so far (down ones included until their paths are evicted). */
+nexus_status nexus_node_neighbour_count(const nexus_node* node, size_t* count);
+/* NEXUS_ERR_OUT_OF_RANGE past the end. */
+nexus_status nexus_node_neighbour_at(const nexus_node* node, size_t index, nexus_node_neighbour* neighbour);
+
+/* The node's Lamport clock (the time its next announce carries, minus one). */
+nexus_status nexus_node_lamport(const nexus_node* node, uint64_t* lamport);
 
 #ifdef __cplusplus
 }

@@ -3,16 +3,22 @@
 // allocation-free) holding the random source and the node of the chosen profile, so the node's
 // pointer to its random source stays valid for the handle's life. The profile is a template
 // parameter of nexus::node, so the handle holds a std::variant of the two instantiations and every
-// call dispatches on it. The capacities are the NEXUS_NODE_* constants of the header.
+// call dispatches on it. The capacities are the NEXUS_NODE_* constants of the header. The routing
+// and gossip state is copied out into the C structs (the routing table's entries as nexus_routing.h's
+// nexus_routing_entry); a budget's available bytes are read from a copy, so reading never changes
+// the node.
 #include "handle_random.hpp"
 #include "nexus.h"
 
 #include <nexus/core/reference_policies.hpp>
 #include <nexus/crypto/ct.hpp>
+#include <nexus/gossip/budget.hpp>
 #include <nexus/identity/hash_profile.hpp>
 #include <nexus/identity/identity.hpp>
 #include <nexus/link/link.hpp>
 #include <nexus/node.hpp>
+#include <nexus/routing/path_policy.hpp>
+#include <nexus/routing/routing_table.hpp>
 #include <nexus/wire/announce.hpp>
 #include <nexus/wire/packet.hpp>
 
@@ -50,12 +56,35 @@ static_assert(offsetof(nexus_node_event, id) == 4 && offsetof(nexus_node_event, 
               sizeof(nexus_node_event) == 40);
 static_assert(offsetof(nexus_node_config, path_lifetime_ms) == 48 &&
               offsetof(nexus_node_config, link_table_lifetime_ms) == 56 &&
-              offsetof(nexus_node_config, max_hops) == 64 && sizeof(nexus_node_config) == 72);
+              offsetof(nexus_node_config, max_hops) == 64);
 static_assert(offsetof(nexus_node_path_info, iface) == 8 && offsetof(nexus_node_path_info, hops) == 12 &&
               offsetof(nexus_node_path_info, next_hop) == 16 &&
               offsetof(nexus_node_path_info, public_key) == 32 && sizeof(nexus_node_path_info) == 96);
-static_assert(sizeof(nexus_node_stats) == 72);
+static_assert(offsetof(nexus_node_config, policy) == 68 && offsetof(nexus_node_config, gossip) == 72 &&
+              offsetof(nexus_node_config, auto_announce) == 76 &&
+              offsetof(nexus_node_config, relay_fee) == 80 &&
+              offsetof(nexus_node_config, announce_interval_ms) == 88 &&
+              offsetof(nexus_node_config, gossip_interval_ms) == 96 &&
+              offsetof(nexus_node_config, active_intervals) == 104 &&
+              offsetof(nexus_node_config, stale_intervals) == 108 &&
+              offsetof(nexus_node_config, down_rounds) == 112 &&
+              offsetof(nexus_node_config, evict_rounds) == 116 && sizeof(nexus_node_config) == 120);
+static_assert(sizeof(nexus_node_stats) == 136);
+static_assert(offsetof(nexus_node_interface_metrics, latency_ms) == 4 &&
+              offsetof(nexus_node_interface_metrics, shared) == 6 &&
+              sizeof(nexus_node_interface_metrics) == 8);
+static_assert(offsetof(nexus_node_budget, constrained) == 4 && offsetof(nexus_node_budget, capacity) == 8 &&
+              offsetof(nexus_node_budget, available) == 40 && offsetof(nexus_node_budget, stats) == 72 &&
+              sizeof(nexus_tier_stats) == 24 && sizeof(nexus_node_budget) == 168);
+static_assert(offsetof(nexus_node_neighbour, iface) == 16 && offsetof(nexus_node_neighbour, down) == 17 &&
+              offsetof(nexus_node_neighbour, last_heard_ms) == 24 &&
+              offsetof(nexus_node_neighbour, session) == 32 &&
+              offsetof(nexus_node_neighbour, counter) == 36 && sizeof(nexus_node_neighbour) == 40);
 #endif
+static_assert(NEXUS_NODE_TIERS == nexus::gossip::tier_count);
+static_assert(NEXUS_TIER_ROUTING == static_cast<int>(nexus::gossip::tier::routing) &&
+              NEXUS_TIER_TRUST == static_cast<int>(nexus::gossip::tier::trust));
+static_assert(NEXUS_NODE_MAX_ROUTES >= NEXUS_ROUTING_PATHS_PER_DESTINATION);
 
 constexpr nexus_status to_status(nexus::error e) noexcept { return static_cast<nexus_status>(e); }
 constexpr bool usable(const void* p, std::size_t n) noexcept { return p != nullptr || n == 0; }
@@ -65,11 +94,43 @@ using node_random = nexus::c_binding::handle_random;
 template <class P>
 using node_of =
     nexus::node<P, node_random, NEXUS_NODE_MAX_INTERFACES, NEXUS_NODE_MAX_DESTINATIONS, NEXUS_NODE_MAX_PATHS,
-                NEXUS_NODE_MAX_LINKS, NEXUS_NODE_MAX_LINK_TABLE, NEXUS_NODE_OUTBOX, NEXUS_NODE_SEEN>;
+                NEXUS_NODE_MAX_LINKS, NEXUS_NODE_MAX_LINK_TABLE, NEXUS_NODE_OUTBOX, NEXUS_NODE_SEEN,
+                NEXUS_NODE_MAX_ROUTES, NEXUS_NODE_MAX_NEIGHBOURS>;
+static_assert(node_of<nexus::nexus_profile>::routing_table_type::paths_per_destination() ==
+              NEXUS_ROUTING_PATHS_PER_DESTINATION);
 
 nexus::duration ms(std::uint64_t v) noexcept {
     return nexus::duration::milliseconds(v > 0x7fffffffffffffffULL ? 0x7fffffffffffffffLL
                                                                    : static_cast<std::int64_t>(v));
+}
+
+/// A NEXUS_POLICY_* code as the core's policy; false for anything else.
+bool policy_of(int code, nexus::routing::path_policy& out) noexcept {
+    switch (code) {
+        case NEXUS_POLICY_CHEAPEST:
+            out = nexus::routing::path_policy::cheapest();
+            return true;
+        case NEXUS_POLICY_FASTEST:
+            out = nexus::routing::path_policy::fastest();
+            return true;
+        case NEXUS_POLICY_MOST_RELIABLE:
+            out = nexus::routing::path_policy::most_reliable();
+            return true;
+        case NEXUS_POLICY_BALANCED:
+            out = nexus::routing::path_policy::balanced();
+            return true;
+        default:
+            return false;
+    }
+}
+
+/// The checks nexus_node_new documents for a caller's config.
+bool valid_config(const nexus_node_config& c) noexcept {
+    nexus::routing::path_policy p;
+    constexpr std::uint64_t max_ms = 0x7fffffffffffffffULL;
+    return c.max_hops >= 1 && c.max_hops <= 255 && policy_of(c.policy, p) && c.announce_interval_ms >= 1 &&
+           c.announce_interval_ms <= max_ms && c.gossip_interval_ms >= 1 && c.gossip_interval_ms <= max_ms &&
+           c.active_intervals >= 1 && c.down_rounds >= 1 && c.evict_rounds >= c.down_rounds;
 }
 
 nexus::node_config to_config(const nexus_node_config* c, bool transport) noexcept {
@@ -85,7 +146,29 @@ nexus::node_config to_config(const nexus_node_config* c, bool transport) noexcep
     k.path_lifetime = ms(c->path_lifetime_ms);
     k.link_table_lifetime = ms(c->link_table_lifetime_ms);
     k.max_hops = static_cast<std::uint8_t>(c->max_hops);
+    (void)policy_of(c->policy, k.policy);
+    k.gossip = c->gossip != 0;
+    k.auto_announce = c->auto_announce != 0;
+    k.relay_fee = c->relay_fee;
+    k.timers.announce_interval = ms(c->announce_interval_ms);
+    k.timers.gossip_interval = ms(c->gossip_interval_ms);
+    k.timers.active_intervals = c->active_intervals;
+    k.timers.stale_intervals = c->stale_intervals;
+    k.timers.down_rounds = c->down_rounds;
+    k.timers.evict_rounds = c->evict_rounds;
     return k;
+}
+
+nexus::interface_metrics metrics_of(const nexus_node_interface_metrics& m) noexcept {
+    return nexus::interface_metrics{m.bandwidth_bps, m.latency_ms, m.shared != 0};
+}
+
+nexus_node_interface_metrics metrics_out(const nexus::interface_metrics& m) noexcept {
+    nexus_node_interface_metrics v{};
+    v.bandwidth_bps = m.bandwidth_bps;
+    v.latency_ms = m.latency_ms;
+    v.shared = m.shared ? 1 : 0;
+    return v;
 }
 
 nexus::timestamp at(std::uint64_t ms) noexcept { return nexus::timestamp::from_ms(ms); }
@@ -108,6 +191,26 @@ nexus::truncated_hash hash_of(const std::uint8_t* p) noexcept {
 
 bool valid_profile(int profile) noexcept {
     return profile == NEXUS_PROFILE_NEXUS || profile == NEXUS_PROFILE_RETICULUM;
+}
+
+nexus_routing_entry entry_out(const nexus::routing::routing_entry& e) noexcept {
+    nexus_routing_entry v{};
+    copy_out(v.destination, e.destination);
+    copy_out(v.hop_address, e.hop.address);
+    v.cost.cumulative_cost = e.cost.cumulative_cost;
+    v.cost.worst_latency_ms = e.cost.worst_latency_ms;
+    v.cost.bottleneck_bps = e.cost.bottleneck_bps;
+    v.cost.hop_count = e.cost.hop_count;
+    v.iface = e.hop.iface;
+    v.reliability = e.reliability;
+    v.state = e.state == nexus::routing::route_state::active ? 0 : 1;
+    v.failed = e.failed ? 1 : 0;
+    v.lamport = e.lamport;
+    v.last_updated_ms = e.last_updated.ms();
+    v.expires_ms = e.expires.ms();
+    v.evict_at_ms = e.evict_at.ms();
+    v.last_used_ms = e.last_used.ms();
+    return v;
 }
 
 // A node event as the C struct; data_len is set by the caller that copies the data.
@@ -171,6 +274,16 @@ nexus_status nexus_node_config_default(nexus_node_config* config) {
     c.path_lifetime_ms = static_cast<std::uint64_t>(k.path_lifetime.count_ms());
     c.link_table_lifetime_ms = static_cast<std::uint64_t>(k.link_table_lifetime.count_ms());
     c.max_hops = k.max_hops;
+    c.policy = NEXUS_POLICY_BALANCED;
+    c.gossip = k.gossip ? 1 : 0;
+    c.auto_announce = k.auto_announce ? 1 : 0;
+    c.relay_fee = k.relay_fee;
+    c.announce_interval_ms = static_cast<std::uint64_t>(k.timers.announce_interval.count_ms());
+    c.gossip_interval_ms = static_cast<std::uint64_t>(k.timers.gossip_interval.count_ms());
+    c.active_intervals = k.timers.active_intervals;
+    c.stale_intervals = k.timers.stale_intervals;
+    c.down_rounds = k.timers.down_rounds;
+    c.evict_rounds = k.timers.evict_rounds;
     *config = c;
     return NEXUS_OK;
 }
@@ -180,8 +293,7 @@ nexus_status nexus_node_new(int profile, const uint8_t* private64, int transport
                             nexus_node** node) {
     if (private64 == nullptr || node == nullptr) return NEXUS_ERR_NULL_POINTER;
     if (!valid_profile(profile)) return NEXUS_ERR_INVALID_ARGUMENT;
-    if (config != nullptr && (config->max_hops == 0 || config->max_hops > 255))
-        return NEXUS_ERR_INVALID_ARGUMENT;
+    if (config != nullptr && !valid_config(*config)) return NEXUS_ERR_INVALID_ARGUMENT;
     const auto cfg = to_config(config, transport != 0);
     auto start = [&]<class P>(P, nexus_node* h) -> nexus_status {
         auto id = nexus::identity<P>::from_private_key(in_bytes(private64, nexus::private_key_size));
@@ -221,6 +333,51 @@ nexus_status nexus_node_add_interface(nexus_node* node, uint8_t* iface) {
     });
 }
 
+nexus_status nexus_node_interface_metrics_default(nexus_node_interface_metrics* metrics) {
+    if (metrics == nullptr) return NEXUS_ERR_NULL_POINTER;
+    *metrics = metrics_out(nexus::interface_metrics{});
+    return NEXUS_OK;
+}
+
+nexus_status nexus_node_add_interface_with_metrics(nexus_node* node,
+                                                   const nexus_node_interface_metrics* metrics,
+                                                   uint8_t* iface) {
+    if (node == nullptr || iface == nullptr) return NEXUS_ERR_NULL_POINTER;
+    const nexus::interface_metrics m = metrics == nullptr ? nexus::interface_metrics{} : metrics_of(*metrics);
+    return with_node(node, [&](auto& n) {
+        auto r = n.add_interface(m);
+        if (!r) return to_status(r.error());
+        *iface = *r;
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_set_interface_metrics(nexus_node* node, uint8_t iface,
+                                              const nexus_node_interface_metrics* metrics, uint64_t now_ms) {
+    if (node == nullptr || metrics == nullptr) return NEXUS_ERR_NULL_POINTER;
+    const nexus::interface_metrics m = metrics_of(*metrics);
+    return with_node(node, [&](auto& n) { return status_of(n.set_interface_metrics(iface, m, at(now_ms))); });
+}
+
+nexus_status nexus_node_interface_metrics_get(const nexus_node* node, uint8_t iface,
+                                              nexus_node_interface_metrics* metrics) {
+    if (node == nullptr || metrics == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](const auto& n) {
+        const nexus::interface_metrics* m = n.metrics(iface);
+        if (m == nullptr) return NEXUS_ERR_INVALID_ARGUMENT;
+        *metrics = metrics_out(*m);
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_interface_count(const nexus_node* node, size_t* count) {
+    if (node == nullptr || count == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](const auto& n) {
+        *count = n.interface_count();
+        return NEXUS_OK;
+    });
+}
+
 nexus_status nexus_node_add_destination(nexus_node* node, const uint8_t* name_hash10, int accept_links,
                                         uint8_t* dest16) {
     if (node == nullptr || name_hash10 == nullptr || dest16 == nullptr) return NEXUS_ERR_NULL_POINTER;
@@ -242,11 +399,26 @@ nexus_status nexus_node_announce(nexus_node* node, const uint8_t* dest16, uint64
     });
 }
 
+nexus_status nexus_node_announce_nexus(nexus_node* node, const uint8_t* dest16, uint64_t now_ms,
+                                       const uint8_t* extra_tlvs, size_t extra_len) {
+    if (node == nullptr || dest16 == nullptr || !usable(extra_tlvs, extra_len)) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](auto& n) {
+        return status_of(n.announce_nexus(hash_of(dest16), at(now_ms), in_bytes(extra_tlvs, extra_len)));
+    });
+}
+
 nexus_status nexus_node_open_link(nexus_node* node, const uint8_t* dest16, uint64_t now_ms,
                                   uint8_t* link_id16) {
+    return nexus_node_open_link_with_policy(node, dest16, now_ms, NEXUS_NODE_OWN_POLICY, link_id16);
+}
+
+nexus_status nexus_node_open_link_with_policy(nexus_node* node, const uint8_t* dest16, uint64_t now_ms,
+                                              int policy, uint8_t* link_id16) {
     if (node == nullptr || dest16 == nullptr || link_id16 == nullptr) return NEXUS_ERR_NULL_POINTER;
     return with_node(node, [&](auto& n) {
-        auto r = n.open_link(hash_of(dest16), at(now_ms));
+        nexus::routing::path_policy p = n.config().policy;
+        if (policy != NEXUS_NODE_OWN_POLICY && !policy_of(policy, p)) return NEXUS_ERR_INVALID_ARGUMENT;
+        auto r = n.open_link(hash_of(dest16), at(now_ms), p);
         if (!r) return to_status(r.error());
         copy_out(link_id16, *r);
         return NEXUS_OK;
@@ -382,7 +554,106 @@ nexus_status nexus_node_stats_get(const nexus_node* node, nexus_node_stats* stat
         v.announces_rejected = s.announces_rejected;
         v.links_rejected = s.links_rejected;
         v.no_route = s.no_route;
+        v.gossip_sent = s.gossip_sent;
+        v.gossip_bytes_sent = s.gossip_bytes_sent;
+        v.gossip_received = s.gossip_received;
+        v.gossip_rejected = s.gossip_rejected;
+        v.adverts_merged = s.adverts_merged;
+        v.adverts_refused = s.adverts_refused;
+        v.neighbours_down = s.neighbours_down;
+        v.announces_sent = s.announces_sent;
         *stats = v;
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_route_count(const nexus_node* node, size_t* count) {
+    if (node == nullptr || count == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](const auto& n) {
+        *count = n.routes().size();
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_route_at(const nexus_node* node, size_t index, nexus_routing_entry* entry) {
+    if (node == nullptr || entry == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](const auto& n) {
+        const auto& t = n.routes();
+        if (index >= t.size()) return NEXUS_ERR_OUT_OF_RANGE;
+        *entry = entry_out(t.begin()[index]);
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_best_route(const nexus_node* node, const uint8_t* dest16, int policy, uint64_t now_ms,
+                                   nexus_routing_entry* entry) {
+    if (node == nullptr || dest16 == nullptr || entry == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](const auto& n) {
+        nexus::routing::path_policy p = n.config().policy;
+        if (policy != NEXUS_NODE_OWN_POLICY && !policy_of(policy, p)) return NEXUS_ERR_INVALID_ARGUMENT;
+        const nexus::routing::routing_entry* e = n.route(hash_of(dest16), p, at(now_ms));
+        if (e == nullptr) return NEXUS_ERR_NOT_FOUND;
+        *entry = entry_out(*e);
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_budget_get(const nexus_node* node, uint8_t iface, uint64_t now_ms,
+                                   nexus_node_budget* budget) {
+    if (node == nullptr || budget == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](const auto& n) {
+        if (iface >= n.interface_count()) return NEXUS_ERR_INVALID_ARGUMENT;
+        const nexus::gossip::budget* b = n.budget(iface);
+        if (b == nullptr) return NEXUS_ERR_NOT_FOUND;
+        nexus::gossip::budget copy = *b;  // available() refills: ask a copy, leave the node as it is
+        nexus_node_budget v{};
+        v.bandwidth_bps = b->bandwidth_bps();
+        v.constrained = b->constrained() ? 1 : 0;
+        for (std::size_t i = 0; i < nexus::gossip::tier_count; ++i) {
+            const auto t = static_cast<nexus::gossip::tier>(i + 1);
+            v.capacity[i] = b->capacity(t);
+            v.available[i] = copy.available(t, at(now_ms));
+            const nexus::gossip::tier_stats& st = b->stats(t);
+            v.stats[i].bytes_sent = st.bytes_sent;
+            v.stats[i].messages = st.messages;
+            v.stats[i].refused = st.refused;
+            v.stats[i].refused_push = st.refused_push;
+        }
+        *budget = v;
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_neighbour_count(const nexus_node* node, size_t* count) {
+    if (node == nullptr || count == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](const auto& n) {
+        *count = n.neighbours().size();
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_neighbour_at(const nexus_node* node, size_t index, nexus_node_neighbour* neighbour) {
+    if (node == nullptr || neighbour == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](const auto& n) {
+        const auto all = n.neighbours();
+        if (index >= all.size()) return NEXUS_ERR_OUT_OF_RANGE;
+        const nexus::neighbour_info& x = all[index];
+        nexus_node_neighbour v{};
+        copy_out(v.id, x.id);
+        v.iface = x.iface;
+        v.down = x.down ? 1 : 0;
+        v.last_heard_ms = x.last_heard.ms();
+        v.session = x.session;
+        v.counter = x.counter;
+        *neighbour = v;
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_lamport(const nexus_node* node, uint64_t* lamport) {
+    if (node == nullptr || lamport == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](const auto& n) {
+        *lamport = n.lamport();
         return NEXUS_OK;
     });
 }

@@ -41,7 +41,7 @@ typedef struct mesh {
     int profile;
     peer a, b, c;
     end cables[2][2];
-    uint8_t dest_b[16], dest_a[16];
+    uint8_t dest_b[16], dest_a[16], dest_c[16];
     frame* captured;
     size_t ncaptured;
 } mesh;
@@ -553,6 +553,415 @@ static void test_errors(void) {
     close_mesh(&m);
 }
 
+/* ---- routing and gossip ------------------------------------------------------------------------- */
+
+#define LINE_BW (1u << 20) /* 1,048,576 bps: bandwidth code 8 * log2 = 160 exactly */
+#define LINE_LATENCY 7
+
+/* floor(log2(x)) for x > 0, by shifting (no libm). */
+static unsigned ilog2(uint64_t x) {
+    unsigned n = 0;
+    while (x > 1) {
+        x >>= 1;
+        ++n;
+    }
+    return n;
+}
+
+/* A -- C -- B, every node gossiping and announcing on its own; C relays (transport) for relay_fee
+ * uNXS per byte. Every interface LINE_BW bps, LINE_LATENCY ms. Each node has one destination. */
+static void open_line(mesh* m, int profile, uint32_t fee) {
+    uint8_t iface = 9, name[10];
+    nexus_node_config cfg, cfg_c;
+    nexus_node_interface_metrics metrics;
+    memset(m, 0, sizeof *m);
+    m->profile = profile;
+    m->captured = malloc(sizeof(frame) * MAX_FRAMES);
+    if (!m->captured) exit(2);
+    EXPECT(nexus_node_config_default(&cfg) == NEXUS_OK);
+    cfg.gossip = 1;
+    cfg.auto_announce = 1;
+    cfg_c = cfg;
+    cfg_c.relay_fee = fee;
+    peer* all[3] = {&m->a, &m->b, &m->c};
+    const uint8_t fills[3] = {0xA1, 0xB2, 0xC3};
+    for (int i = 0; i < 3; ++i) {
+        uint8_t s[32];
+        peer* p = all[i];
+        memset(s, fills[i], sizeof s);
+        EXPECT(nexus_identity_from_seed(s, p->key) == NEXUS_OK);
+        EXPECT(nexus_identity_public_key(p->key, p->pub) == NEXUS_OK);
+        EXPECT(nexus_identity_hash(profile, p->pub, p->hash) == NEXUS_OK);
+        EXPECT(nexus_node_new(profile, p->key, p == &m->c, p == &m->c ? &cfg_c : &cfg, 1, (uint64_t)i + 1,
+                              &p->n) == NEXUS_OK);
+    }
+    m->a.sender = 'B';
+    m->b.sender = 'A';
+    EXPECT(nexus_node_interface_metrics_default(&metrics) == NEXUS_OK);
+    EXPECT(metrics.bandwidth_bps == 1000000 && metrics.latency_ms == 0 && metrics.shared == 0);
+    metrics.bandwidth_bps = LINE_BW;
+    metrics.latency_ms = LINE_LATENCY;
+    EXPECT(nexus_node_add_interface_with_metrics(m->a.n, &metrics, &iface) == NEXUS_OK && iface == 0);
+    EXPECT(nexus_node_add_interface_with_metrics(m->c.n, &metrics, &iface) == NEXUS_OK && iface == 0);
+    EXPECT(nexus_node_add_interface_with_metrics(m->c.n, &metrics, &iface) == NEXUS_OK && iface == 1);
+    EXPECT(nexus_node_add_interface_with_metrics(m->b.n, &metrics, &iface) == NEXUS_OK && iface == 0);
+    m->cables[0][0] = (end){&m->a, 0};
+    m->cables[0][1] = (end){&m->c, 0};
+    m->cables[1][0] = (end){&m->c, 1};
+    m->cables[1][1] = (end){&m->b, 0};
+    EXPECT(nexus_name_hash(profile, "nexus.test.a", 12, name) == NEXUS_OK);
+    EXPECT(nexus_node_add_destination(m->a.n, name, 1, m->dest_a) == NEXUS_OK);
+    EXPECT(nexus_name_hash(profile, "nexus.test.b", 12, name) == NEXUS_OK);
+    EXPECT(nexus_node_add_destination(m->b.n, name, 1, m->dest_b) == NEXUS_OK);
+    EXPECT(nexus_name_hash(profile, "nexus.test.c", 12, name) == NEXUS_OK);
+    EXPECT(nexus_node_add_destination(m->c.n, name, 1, m->dest_c) == NEXUS_OK);
+}
+
+/* Runs the line from `from` to `to` ms in steps of `step`. */
+static void run_until(mesh* m, uint64_t from, uint64_t to, uint64_t step) {
+    for (uint64_t t = from; t <= to; t += step) run(m, t);
+}
+
+/* The best route of p to dest checked against the line: hops, first hop, cost code. */
+static void expect_route(const peer* p, const uint8_t* dest, uint64_t now, int hops, uint8_t iface,
+                         const uint8_t* via, uint16_t cost_code) {
+    nexus_routing_entry e;
+    memset(&e, 0x5A, sizeof e);
+    EXPECT(nexus_node_best_route(p->n, dest, NEXUS_NODE_OWN_POLICY, now, &e) == NEXUS_OK);
+    EXPECT(memcmp(e.destination, dest, 16) == 0);
+    EXPECT(e.cost.hop_count == hops);
+    EXPECT(e.iface == iface && memcmp(e.hop_address, via, 16) == 0);
+    EXPECT(e.cost.cumulative_cost == cost_code);
+    EXPECT(e.cost.worst_latency_ms == LINE_LATENCY);
+    EXPECT(e.cost.bottleneck_bps == 8 * ilog2(LINE_BW));
+    EXPECT(e.state == 0 && e.failed == 0 && e.lamport >= 1 && e.expires_ms > now);
+    /* Every policy has only this one path to choose. */
+    for (int policy = NEXUS_POLICY_CHEAPEST; policy <= NEXUS_POLICY_BALANCED; ++policy) {
+        nexus_routing_entry x;
+        EXPECT(nexus_node_best_route(p->n, dest, policy, now, &x) == NEXUS_OK);
+        EXPECT(memcmp(&x, &e, sizeof x) == 0);
+    }
+}
+
+/* The app data of the last announce of dest on the wire (HEADER_1, as its origin sent it). */
+static int last_announce_of(const mesh* m, const uint8_t* dest, nexus_announce* info) {
+    int found = 0;
+    for (size_t i = 0; i < m->ncaptured; ++i) {
+        const frame* f = &m->captured[i];
+        if (f->b[0] != 0x01 || memcmp(f->b + 2, dest, 16) != 0) continue;
+        found = nexus_announce_validate(m->profile, f->b, f->len, info) == NEXUS_OK;
+    }
+    return found;
+}
+
+static void expect_budget(const peer* p, uint8_t iface, uint64_t now) {
+    /* The spec's shares of LINE_BW over the 60 s round, in bytes: 3 %, 3 %, 2 %, 2 %. */
+    const uint64_t share_permille[4] = {30, 30, 20, 20};
+    nexus_node_budget b;
+    EXPECT(nexus_node_budget_get(p->n, iface, now, &b) == NEXUS_OK);
+    EXPECT(b.bandwidth_bps == LINE_BW && b.constrained == 0);
+    for (int t = 0; t < NEXUS_NODE_TIERS; ++t) {
+        const uint64_t capacity = share_permille[t] * LINE_BW * 60 / 8000;
+        EXPECT(b.capacity[t] == capacity);
+        EXPECT(b.available[t] <= capacity);
+        if (t > 0)
+            EXPECT(b.stats[t].bytes_sent == 0 && b.stats[t].messages == 0 && b.available[t] == capacity);
+    }
+    /* Routing gossip spent something, within the bucket plus what it earned since the start (t = 0). */
+    const uint64_t earned = share_permille[0] * LINE_BW * now / 8000000;
+    EXPECT(b.stats[0].bytes_sent > 0 && b.stats[0].messages > 0);
+    EXPECT(b.stats[0].bytes_sent <= b.capacity[0] + earned);
+    EXPECT(b.capacity[0] + earned - b.stats[0].bytes_sent >= b.available[0]);
+}
+
+static void expect_neighbours(const peer* p, size_t count, const peer* n0, const peer* n1, uint64_t now) {
+    size_t n = 99;
+    EXPECT(nexus_node_neighbour_count(p->n, &n) == NEXUS_OK && n == count);
+    int seen0 = 0, seen1 = 0;
+    for (size_t i = 0; i < n; ++i) {
+        nexus_node_neighbour x;
+        EXPECT(nexus_node_neighbour_at(p->n, i, &x) == NEXUS_OK);
+        EXPECT(x.down == 0 && x.last_heard_ms <= now && x.counter >= 1);
+        if (memcmp(x.id, n0->hash, 16) == 0 && x.iface == 0) ++seen0;
+        if (n1 && memcmp(x.id, n1->hash, 16) == 0 && x.iface == 1) ++seen1;
+    }
+    EXPECT(seen0 == 1 && seen1 == (n1 ? 1 : 0));
+    nexus_node_neighbour x;
+    EXPECT(nexus_node_neighbour_at(p->n, n, &x) == NEXUS_ERR_OUT_OF_RANGE);
+}
+
+static void test_gossip_line(int profile) {
+    const uint32_t fee = 15;
+    const uint16_t fee_code = (uint16_t)(16 * ilog2(fee + 1)); /* round(16 log2(16)) = 64 */
+    mesh m;
+    open_line(&m, profile, fee);
+    const uint64_t end_ms = 5000;
+    run_until(&m, 0, end_ms, 100);
+    EXPECT(m.a.errors == 0 && m.b.errors == 0 && m.c.errors == 0);
+
+    /* Routes: hop count = distance on the line; C's fee in what it relays (not on its own). */
+    expect_route(&m.a, m.dest_b, end_ms, 2, 0, m.c.hash, fee_code);
+    expect_route(&m.b, m.dest_a, end_ms, 2, 0, m.c.hash, fee_code);
+    expect_route(&m.a, m.dest_c, end_ms, 1, 0, m.c.hash, 0);
+    expect_route(&m.b, m.dest_c, end_ms, 1, 0, m.c.hash, 0);
+    expect_route(&m.c, m.dest_a, end_ms, 1, 0, m.a.hash, 0);
+    expect_route(&m.c, m.dest_b, end_ms, 1, 1, m.b.hash, 0);
+
+    /* The table: only other nodes' destinations; one usable path to each. */
+    const peer* nodes[3] = {&m.a, &m.b, &m.c};
+    const uint8_t* own[3] = {m.dest_a, m.dest_b, m.dest_c};
+    for (int i = 0; i < 3; ++i) {
+        size_t count = 0, usable = 0;
+        EXPECT(nexus_node_route_count(nodes[i]->n, &count) == NEXUS_OK && count >= 2);
+        for (size_t k = 0; k < count; ++k) {
+            nexus_routing_entry e;
+            EXPECT(nexus_node_route_at(nodes[i]->n, k, &e) == NEXUS_OK);
+            EXPECT(memcmp(e.destination, own[i], 16) != 0);
+            int known = 0;
+            for (int j = 0; j < 3; ++j) known |= j != i && memcmp(e.destination, own[j], 16) == 0;
+            EXPECT(known);
+            if (e.state == 0 && !e.failed) ++usable;
+            if (k > 0) { /* ordered by destination bytes */
+                nexus_routing_entry prev;
+                EXPECT(nexus_node_route_at(nodes[i]->n, k - 1, &prev) == NEXUS_OK);
+                EXPECT(memcmp(prev.destination, e.destination, 16) <= 0);
+            }
+        }
+        EXPECT(usable == 2);
+        nexus_routing_entry e;
+        EXPECT(nexus_node_route_at(nodes[i]->n, count, &e) == NEXUS_ERR_OUT_OF_RANGE);
+        EXPECT(nexus_node_best_route(nodes[i]->n, own[i], NEXUS_NODE_OWN_POLICY, end_ms, &e) ==
+               NEXUS_ERR_NOT_FOUND);
+    }
+
+    /* The Lamport time of A's path to B is the one B's announce carried (TLV 0x01 of its NEXUS
+     * extension, read from the wire here); B's clock is at least that. */
+    nexus_announce info;
+    uint64_t carried = 0, clock_b = 0;
+    EXPECT(last_announce_of(&m, m.dest_b, &info));
+    EXPECT(nexus_announce_ext_lamport_timestamp(info.app_data, info.app_data_len, &carried) == NEXUS_OK);
+    nexus_announce_ext ext;
+    EXPECT(nexus_announce_ext_parse(info.app_data, info.app_data_len, &ext) == NEXUS_OK);
+    EXPECT(ext.path_cost.cumulative_cost == 0 && ext.path_cost.hop_count == 0 &&
+           ext.path_cost.bottleneck_bps == 255);
+    nexus_routing_entry e;
+    EXPECT(nexus_node_best_route(m.a.n, m.dest_b, NEXUS_NODE_OWN_POLICY, end_ms, &e) == NEXUS_OK);
+    EXPECT(e.lamport == carried && carried >= 1);
+    EXPECT(nexus_node_lamport(m.b.n, &clock_b) == NEXUS_OK && clock_b >= carried);
+
+    /* Budgets and neighbours. */
+    expect_budget(&m.a, 0, end_ms);
+    expect_budget(&m.c, 0, end_ms);
+    expect_budget(&m.c, 1, end_ms);
+    expect_budget(&m.b, 0, end_ms);
+    expect_neighbours(&m.c, 2, &m.a, &m.b, end_ms);
+    expect_neighbours(&m.a, 1, &m.c, NULL, end_ms);
+    expect_neighbours(&m.b, 1, &m.c, NULL, end_ms);
+
+    /* Counters. */
+    for (int i = 0; i < 3; ++i) {
+        nexus_node_stats st;
+        EXPECT(nexus_node_stats_get(nodes[i]->n, &st) == NEXUS_OK);
+        EXPECT(st.gossip_sent > 0 && st.gossip_bytes_sent > st.gossip_sent && st.gossip_received > 0);
+        EXPECT(st.gossip_rejected == 0 && st.adverts_merged > 0 && st.neighbours_down == 0);
+        EXPECT(st.announces_sent == 1); /* first boot (and the new interfaces, before it) */
+    }
+
+    /* A cost change above 25 % is an announce trigger; one of 10 % is not. The budget follows. */
+    nexus_node_interface_metrics metrics;
+    nexus_node_stats st;
+    EXPECT(nexus_node_interface_metrics_get(m.a.n, 0, &metrics) == NEXUS_OK);
+    EXPECT(metrics.bandwidth_bps == LINE_BW && metrics.latency_ms == LINE_LATENCY && metrics.shared == 0);
+    metrics.bandwidth_bps = LINE_BW + LINE_BW / 10;
+    EXPECT(nexus_node_set_interface_metrics(m.a.n, 0, &metrics, end_ms + 100) == NEXUS_OK);
+    run(&m, end_ms + 100);
+    EXPECT(nexus_node_stats_get(m.a.n, &st) == NEXUS_OK && st.announces_sent == 1);
+    metrics.bandwidth_bps = 2 * LINE_BW;
+    EXPECT(nexus_node_set_interface_metrics(m.a.n, 0, &metrics, end_ms + 200) == NEXUS_OK);
+    run(&m, end_ms + 200);
+    EXPECT(nexus_node_stats_get(m.a.n, &st) == NEXUS_OK && st.announces_sent == 2);
+    nexus_node_budget b;
+    EXPECT(nexus_node_budget_get(m.a.n, 0, end_ms + 200, &b) == NEXUS_OK);
+    EXPECT(b.bandwidth_bps == 2 * LINE_BW && b.capacity[0] == 30ull * 2 * LINE_BW * 60 / 8000);
+    size_t count = 0;
+    EXPECT(nexus_node_interface_count(m.a.n, &count) == NEXUS_OK && count == 1);
+    EXPECT(nexus_node_interface_count(m.c.n, &count) == NEXUS_OK && count == 2);
+
+    /* announce_nexus with an extra TLV: B's next announce reaches A with it, after the Lamport TLV,
+     * which is one past B's clock (the clock has moved past A's announce just heard) or the time in
+     * seconds, whichever is later. */
+    const uint8_t tlv[5] = {0x7E, 3, 'x', 'y', 'z'};
+    const int announces_before = m.a.events[NEXUS_NODE_EVENT_ANNOUNCE];
+    uint64_t clock_a = 0;
+    EXPECT(nexus_node_lamport(m.a.n, &clock_a) == NEXUS_OK);
+    EXPECT(nexus_node_lamport(m.b.n, &clock_b) == NEXUS_OK && clock_b >= clock_a);
+    const uint64_t next = clock_b + 1 > (end_ms + 300) / 1000 ? clock_b + 1 : (end_ms + 300) / 1000;
+    EXPECT(nexus_node_announce_nexus(m.b.n, m.dest_b, end_ms + 300, tlv, sizeof tlv) == NEXUS_OK);
+    run(&m, end_ms + 300);
+    EXPECT(m.a.events[NEXUS_NODE_EVENT_ANNOUNCE] == announces_before + 1);
+    EXPECT(nexus_announce_ext_parse(m.a.last_data, m.a.last_data_len, &ext) == NEXUS_OK);
+    EXPECT(ext.tlv_count == 2 && ext.tlvs_len == 10 + sizeof tlv &&
+           memcmp(ext.tlvs + 10, tlv, sizeof tlv) == 0);
+    EXPECT(nexus_announce_ext_lamport_timestamp(m.a.last_data, m.a.last_data_len, &carried) == NEXUS_OK);
+    EXPECT(carried == next);
+    EXPECT(nexus_node_lamport(m.b.n, &clock_b) == NEXUS_OK && clock_b == carried);
+    EXPECT(nexus_node_announce_nexus(m.b.n, m.dest_b, end_ms + 300, tlv, 4) == NEXUS_ERR_TRUNCATED);
+    uint8_t big[130];
+    memset(big, 0, sizeof big);
+    EXPECT(nexus_node_announce_nexus(m.b.n, m.dest_b, end_ms + 300, big, sizeof big) ==
+           NEXUS_ERR_INVALID_LENGTH);
+    EXPECT(nexus_node_announce_nexus(m.b.n, zeros16, end_ms + 300, NULL, 0) == NEXUS_ERR_NOT_FOUND);
+
+    /* A link along the gossiped path under another policy. */
+    uint8_t link[16];
+    int state = -1;
+    EXPECT(nexus_node_open_link_with_policy(m.a.n, m.dest_b, end_ms + 400, 7, link) ==
+           NEXUS_ERR_INVALID_ARGUMENT);
+    EXPECT(nexus_node_open_link_with_policy(m.a.n, m.dest_b, end_ms + 400, NEXUS_POLICY_FASTEST, link) ==
+           NEXUS_OK);
+    run(&m, end_ms + 400);
+    EXPECT(nexus_node_link_state(m.a.n, link, &state) == NEXUS_OK && state == NEXUS_LINK_ACTIVE);
+    EXPECT(m.a.errors == 0 && m.b.errors == 0 && m.c.errors == 0);
+    close_mesh(&m);
+}
+
+/* Gossip off (the default): the table still learns from announces; no budget, no neighbours. */
+static void test_routes_without_gossip(void) {
+    mesh m;
+    open_mesh(&m, NEXUS_PROFILE_NEXUS);
+    announce_b(&m);
+    size_t count = 9;
+    nexus_routing_entry e;
+    EXPECT(nexus_node_route_count(m.a.n, &count) == NEXUS_OK && count == 1);
+    EXPECT(nexus_node_route_at(m.a.n, 0, &e) == NEXUS_OK);
+    EXPECT(memcmp(e.destination, m.dest_b, 16) == 0 && memcmp(e.hop_address, m.c.hash, 16) == 0 &&
+           e.iface == 0 && e.cost.hop_count == 2 && e.cost.cumulative_cost == 0 && e.state == 0 &&
+           e.failed == 0);
+    /* Default interface metrics: 1,000,000 bps -> bandwidth code round(8 log2 1e6) = 159. */
+    EXPECT(e.cost.bottleneck_bps == 159 && e.cost.worst_latency_ms == 0);
+    EXPECT(nexus_node_best_route(m.c.n, m.dest_b, NEXUS_NODE_OWN_POLICY, 0, &e) == NEXUS_OK);
+    EXPECT(e.cost.hop_count == 1 && e.iface == 1 && memcmp(e.hop_address, m.b.hash, 16) == 0);
+    nexus_node_budget b;
+    EXPECT(nexus_node_budget_get(m.a.n, 0, 0, &b) == NEXUS_ERR_NOT_FOUND);
+    EXPECT(nexus_node_neighbour_count(m.c.n, &count) == NEXUS_OK && count == 0);
+    nexus_node_stats st;
+    EXPECT(nexus_node_stats_get(m.b.n, &st) == NEXUS_OK && st.announces_sent == 1 && st.gossip_sent == 0);
+    close_mesh(&m);
+}
+
+static void test_routing_errors(void) {
+    mesh m;
+    open_mesh(&m, NEXUS_PROFILE_NEXUS);
+    nexus_node* a = m.a.n;
+    nexus_node_config config, keep_config;
+    nexus_node* n = (nexus_node*)&m;
+    nexus_node* const keep = n;
+
+    /* Config defaults and the new checks. */
+    EXPECT(nexus_node_config_default(&config) == NEXUS_OK);
+    EXPECT(config.policy == NEXUS_POLICY_BALANCED && config.gossip == 0 && config.auto_announce == 0 &&
+           config.relay_fee == 0 && config.announce_interval_ms == 1800000 &&
+           config.gossip_interval_ms == 60000 && config.active_intervals == 3 &&
+           config.stale_intervals == 1 && config.down_rounds == 3 && config.evict_rounds == 10);
+    keep_config = config;
+    config.policy = 4;
+    EXPECT(nexus_node_new(0, m.a.key, 0, &config, 1, 1, &n) == NEXUS_ERR_INVALID_ARGUMENT && n == keep);
+    config = keep_config;
+    config.policy = NEXUS_NODE_OWN_POLICY;
+    EXPECT(nexus_node_new(0, m.a.key, 0, &config, 1, 1, &n) == NEXUS_ERR_INVALID_ARGUMENT && n == keep);
+    config = keep_config;
+    config.gossip_interval_ms = 0;
+    EXPECT(nexus_node_new(0, m.a.key, 0, &config, 1, 1, &n) == NEXUS_ERR_INVALID_ARGUMENT && n == keep);
+    config = keep_config;
+    config.announce_interval_ms = 0;
+    EXPECT(nexus_node_new(0, m.a.key, 0, &config, 1, 1, &n) == NEXUS_ERR_INVALID_ARGUMENT && n == keep);
+    config = keep_config;
+    config.evict_rounds = 2;
+    EXPECT(nexus_node_new(0, m.a.key, 0, &config, 1, 1, &n) == NEXUS_ERR_INVALID_ARGUMENT && n == keep);
+    config = keep_config;
+    config.down_rounds = 0;
+    EXPECT(nexus_node_new(0, m.a.key, 0, &config, 1, 1, &n) == NEXUS_ERR_INVALID_ARGUMENT && n == keep);
+    config = keep_config;
+    config.active_intervals = 0;
+    EXPECT(nexus_node_new(0, m.a.key, 0, &config, 1, 1, &n) == NEXUS_ERR_INVALID_ARGUMENT && n == keep);
+    config = keep_config;
+    config.policy = NEXUS_POLICY_CHEAPEST;
+    config.relay_fee = 0xFFFFFFFFu;
+    config.stale_intervals = 0;
+    EXPECT(nexus_node_new(0, m.a.key, 1, &config, 1, 1, &n) == NEXUS_OK && n != keep);
+    nexus_node_free(n);
+
+    /* Unknown interfaces, policies and indexes. */
+    nexus_node_interface_metrics metrics;
+    nexus_node_budget b;
+    nexus_routing_entry e;
+    nexus_node_neighbour nb;
+    size_t count;
+    uint64_t lamport = 7;
+    uint8_t iface = 0, link[16];
+    EXPECT(nexus_node_interface_metrics_default(&metrics) == NEXUS_OK);
+    EXPECT(nexus_node_set_interface_metrics(a, 1, &metrics, 0) == NEXUS_ERR_INVALID_ARGUMENT);
+    EXPECT(nexus_node_set_interface_metrics(a, 0xFF, &metrics, 0) == NEXUS_ERR_INVALID_ARGUMENT);
+    EXPECT(nexus_node_interface_metrics_get(a, 1, &metrics) == NEXUS_ERR_INVALID_ARGUMENT);
+    EXPECT(nexus_node_budget_get(a, 1, 0, &b) == NEXUS_ERR_INVALID_ARGUMENT);
+    EXPECT(nexus_node_best_route(a, m.dest_b, 4, 0, &e) == NEXUS_ERR_INVALID_ARGUMENT);
+    EXPECT(nexus_node_best_route(a, m.dest_b, -2, 0, &e) == NEXUS_ERR_INVALID_ARGUMENT);
+    EXPECT(nexus_node_best_route(a, m.dest_b, NEXUS_POLICY_FASTEST, 0, &e) == NEXUS_ERR_NOT_FOUND);
+    EXPECT(nexus_node_route_at(a, 0, &e) == NEXUS_ERR_OUT_OF_RANGE);
+    EXPECT(nexus_node_neighbour_at(a, 0, &nb) == NEXUS_ERR_OUT_OF_RANGE);
+    EXPECT(nexus_node_lamport(a, &lamport) == NEXUS_OK && lamport == 0);
+    EXPECT(nexus_node_open_link_with_policy(a, m.dest_b, 0, NEXUS_POLICY_FASTEST, link) ==
+           NEXUS_ERR_NOT_FOUND);
+    /* Metrics round-trip; the interface table fills up with them too. */
+    metrics.bandwidth_bps = 9600;
+    metrics.latency_ms = 1500;
+    metrics.shared = 1;
+    EXPECT(nexus_node_set_interface_metrics(a, 0, &metrics, 0) == NEXUS_OK);
+    nexus_node_interface_metrics back;
+    EXPECT(nexus_node_interface_metrics_get(a, 0, &back) == NEXUS_OK);
+    EXPECT(back.bandwidth_bps == 9600 && back.latency_ms == 1500 && back.shared == 1);
+    for (int i = 1; i < NEXUS_NODE_MAX_INTERFACES; ++i)
+        EXPECT(nexus_node_add_interface_with_metrics(a, i % 2 ? NULL : &metrics, &iface) == NEXUS_OK &&
+               iface == i);
+    EXPECT(nexus_node_add_interface_with_metrics(a, &metrics, &iface) == NEXUS_ERR_FULL);
+    EXPECT(nexus_node_interface_count(a, &count) == NEXUS_OK && count == NEXUS_NODE_MAX_INTERFACES);
+    EXPECT(nexus_node_interface_metrics_get(a, 1, &back) == NEXUS_OK && back.bandwidth_bps == 1000000 &&
+           back.latency_ms == 0 && back.shared == 0);
+
+    /* NULLs. */
+    EXPECT(nexus_node_interface_metrics_default(NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_add_interface_with_metrics(NULL, &metrics, &iface) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_add_interface_with_metrics(a, &metrics, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_set_interface_metrics(NULL, 0, &metrics, 0) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_set_interface_metrics(a, 0, NULL, 0) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_interface_metrics_get(NULL, 0, &metrics) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_interface_metrics_get(a, 0, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_interface_count(NULL, &count) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_interface_count(a, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_announce_nexus(NULL, m.dest_a, 0, NULL, 0) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_announce_nexus(a, NULL, 0, NULL, 0) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_announce_nexus(a, m.dest_a, 0, NULL, 2) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_open_link_with_policy(NULL, m.dest_b, 0, 0, link) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_open_link_with_policy(a, NULL, 0, 0, link) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_open_link_with_policy(a, m.dest_b, 0, 0, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_route_count(NULL, &count) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_route_count(a, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_route_at(NULL, 0, &e) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_route_at(a, 0, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_best_route(NULL, m.dest_b, 0, 0, &e) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_best_route(a, NULL, 0, 0, &e) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_best_route(a, m.dest_b, 0, 0, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_budget_get(NULL, 0, 0, &b) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_budget_get(a, 0, 0, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_neighbour_count(NULL, &count) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_neighbour_count(a, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_neighbour_at(NULL, 0, &nb) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_neighbour_at(a, 0, NULL) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_lamport(NULL, &lamport) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_lamport(a, NULL) == NEXUS_ERR_NULL_POINTER);
+    close_mesh(&m);
+}
+
 int main(void) {
     test_announce_crosses_bridge(NEXUS_PROFILE_NEXUS);
     test_announce_crosses_bridge(NEXUS_PROFILE_RETICULUM);
@@ -563,5 +972,9 @@ int main(void) {
     test_timeout_and_deadline();
     test_determinism();
     test_errors();
+    test_routes_without_gossip();
+    test_gossip_line(NEXUS_PROFILE_NEXUS);
+    test_gossip_line(NEXUS_PROFILE_RETICULUM);
+    test_routing_errors();
     return report("nexus C ABI node");
 }

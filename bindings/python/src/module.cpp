@@ -9,6 +9,8 @@ namespace py = pybind11;
 
 namespace nexus::python {
 
+void bind_sim(py::module_& m);  // sim.cpp: the submodule nexus._nexus.sim (the network simulator)
+
 void bind_core(py::module_& m) {
     m.attr("__version__") = std::string(nexus::version_string);
     m.attr("version_number") = nexus::version_number;
@@ -100,4 +102,5 @@ PYBIND11_MODULE(_nexus, m) {
     m.doc() = "nexus: a header-only, allocation-free mesh-network protocol library";
     nexus::python::bind_core(m);
     nexus::python::bind_all_layers(m);
+    nexus::python::bind_sim(m);
 }

@@ -5,16 +5,22 @@
 // (the constants CAPACITIES below, exported to Python). nexus/node.py builds Node, NodeEvent,
 // NodeConfig and run_mesh on it. Refused packets and calls raise NodeError (a ValueError) whose
 // message is the nexus error name ("replayed", "auth_failed", ...), which node.py turns into the
-// matching exception class.
+// matching exception class. Routing and gossip state (the routing table, best routes under a policy,
+// interface metrics, gossip budgets, neighbours, the Lamport clock) comes out as tuples that node.py
+// turns into RouteInfo, GossipBudget, NeighbourInfo and InterfaceMetrics; policies are the names of
+// nexus.routing ("cheapest", "fastest", "most_reliable", "balanced").
 #include "bindings.hpp"
 #include "support.hpp"
 
 #include <nexus/core/reference_policies.hpp>
 #include <nexus/crypto/ct.hpp>
+#include <nexus/gossip/budget.hpp>
 #include <nexus/identity/hash_profile.hpp>
 #include <nexus/identity/identity.hpp>
 #include <nexus/link/link.hpp>
 #include <nexus/node.hpp>
+#include <nexus/routing/path_policy.hpp>
+#include <nexus/routing/routing_table.hpp>
 #include <nexus/wire/packet.hpp>
 
 #include <array>
@@ -25,6 +31,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -37,7 +44,7 @@ namespace {
 
 // Capacities of the bound node (the same as the C ABI's NEXUS_NODE_* constants).
 constexpr std::size_t max_interfaces = 8, max_destinations = 4, max_paths = 256, max_links = 32,
-                      max_link_table = 64, outbox = 64, seen = 1024;
+                      max_link_table = 64, outbox = 64, seen = 1024, max_routes = 512, max_neighbours = 16;
 
 /// A refused packet or call: what() is the nexus error name.
 struct node_failure : std::exception {
@@ -55,7 +62,7 @@ using node_random = binding_random;
 
 template <class P>
 using node_of = nexus::node<P, node_random, max_interfaces, max_destinations, max_paths, max_links,
-                            max_link_table, outbox, seen>;
+                            max_link_table, outbox, seen, max_routes, max_neighbours>;
 
 nexus::timestamp at(std::uint64_t ms) { return nexus::timestamp::from_ms(ms); }
 
@@ -104,6 +111,45 @@ const char* kind_name(nexus::node_event_kind k) {
             return "forwarded";
     }
     return "unknown";
+}
+
+nexus::routing::path_policy policy_of(std::string_view name) {
+    if (name == "cheapest") return nexus::routing::path_policy::cheapest();
+    if (name == "fastest") return nexus::routing::path_policy::fastest();
+    if (name == "most_reliable") return nexus::routing::path_policy::most_reliable();
+    if (name == "balanced") return nexus::routing::path_policy::balanced();
+    throw py::value_error("policy must be 'cheapest', 'fastest', 'most_reliable' or 'balanced'");
+}
+
+/// An integer argument within [lo, hi], else ValueError naming it.
+std::int64_t ranged(std::int64_t v, std::int64_t lo, std::int64_t hi, const char* what) {
+    if (v < lo || v > hi)
+        throw py::value_error(std::string(what) + " must be between " + std::to_string(lo) + " and " +
+                              std::to_string(hi));
+    return v;
+}
+
+nexus::interface_id iface_arg(int iface) {
+    return static_cast<nexus::interface_id>(ranged(iface, 0, 255, "iface"));
+}
+
+nexus::interface_metrics metrics_arg(std::int64_t bandwidth_bps, std::int64_t latency_ms, bool shared) {
+    return nexus::interface_metrics{
+        static_cast<std::uint32_t>(ranged(bandwidth_bps, 0, 0xFFFFFFFFLL, "bandwidth_bps")),
+        static_cast<std::uint16_t>(ranged(latency_ms, 0, 0xFFFF, "latency_ms")), shared};
+}
+
+py::bytes hash_bytes(const nexus::truncated_hash& h) { return to_bytes(std::span<const std::uint8_t>(h)); }
+
+/// (destination, iface, next_hop, (cost code, worst latency ms, bandwidth code, hop count),
+/// reliability, state, failed, lamport, last_updated_ms, expires_ms, evict_at_ms, last_used_ms).
+py::tuple route_tuple(const nexus::routing::routing_entry& e) {
+    return py::make_tuple(hash_bytes(e.destination), e.hop.iface, hash_bytes(e.hop.address),
+                          py::make_tuple(e.cost.cumulative_cost, e.cost.worst_latency_ms,
+                                         e.cost.bottleneck_bps, e.cost.hop_count),
+                          e.reliability, e.state == nexus::routing::route_state::active ? "active" : "stale",
+                          e.failed, e.lamport, e.last_updated.ms(), e.expires.ms(), e.evict_at.ms(),
+                          e.last_used.ms());
 }
 
 nexus::truncated_hash hash_arg(const py::bytes& b, const char* what) {
@@ -159,11 +205,100 @@ public:
             start(nexus::reticulum_profile{});
     }
 
-    int add_interface() {
-        return visit([](auto& n) {
-            auto r = n.add_interface();
+    int add_interface(std::int64_t bandwidth_bps, std::int64_t latency_ms, bool shared) {
+        const auto m = metrics_arg(bandwidth_bps, latency_ms, shared);
+        return visit([&](auto& n) {
+            auto r = n.add_interface(m);
             require(r);
             return static_cast<int>(*r);
+        });
+    }
+
+    void set_interface_metrics(int iface, std::int64_t bandwidth_bps, std::int64_t latency_ms, bool shared,
+                               std::uint64_t now_ms) {
+        const auto i = iface_arg(iface);
+        const auto m = metrics_arg(bandwidth_bps, latency_ms, shared);
+        visit([&](auto& n) {
+            require(n.set_interface_metrics(i, m, at(now_ms)));
+            return 0;
+        });
+    }
+
+    /// (bandwidth_bps, latency_ms, shared); invalid_argument for an unknown interface.
+    py::tuple metrics(int iface) {
+        const auto i = iface_arg(iface);
+        return visit([&](auto& n) {
+            const nexus::interface_metrics* m = n.metrics(i);
+            if (m == nullptr) throw node_failure(error_name(nexus::error::invalid_argument));
+            return py::make_tuple(m->bandwidth_bps, m->latency_ms, m->shared);
+        });
+    }
+
+    std::size_t interface_count() {
+        return visit([](auto& n) { return n.interface_count(); });
+    }
+
+    std::vector<py::tuple> routes() {
+        return visit([](auto& n) {
+            std::vector<py::tuple> out;
+            for (const auto& e : n.routes()) out.push_back(route_tuple(e));
+            return out;
+        });
+    }
+
+    std::optional<py::tuple> route(const py::bytes& destination, std::uint64_t now_ms,
+                                   std::optional<std::string> policy) {
+        const auto d = hash_arg(destination, "destination");
+        return visit([&](auto& n) -> std::optional<py::tuple> {
+            const auto p = policy ? policy_of(*policy) : n.config().policy;
+            const nexus::routing::routing_entry* e = n.route(d, p, at(now_ms));
+            if (e == nullptr) return std::nullopt;
+            return route_tuple(*e);
+        });
+    }
+
+    /// (bandwidth_bps, constrained, [(capacity, available or None, bytes_sent, messages, refused,
+    /// refused_push) per tier 1..4]); None without a budget; invalid_argument for an unknown interface.
+    /// available is read from a copy of the budget (it refills), so the node is not changed.
+    std::optional<py::tuple> budget(int iface, std::optional<std::uint64_t> now_ms) {
+        const auto i = iface_arg(iface);
+        return visit([&](auto& n) -> std::optional<py::tuple> {
+            if (i >= n.interface_count()) throw node_failure(error_name(nexus::error::invalid_argument));
+            const nexus::gossip::budget* b = n.budget(i);
+            if (b == nullptr) return std::nullopt;
+            nexus::gossip::budget copy = *b;
+            py::list tiers;
+            for (std::size_t k = 0; k < nexus::gossip::tier_count; ++k) {
+                const auto t = static_cast<nexus::gossip::tier>(k + 1);
+                const nexus::gossip::tier_stats& st = b->stats(t);
+                py::object avail = now_ms ? py::object(py::int_(copy.available(t, at(*now_ms)))) : py::none();
+                tiers.append(py::make_tuple(b->capacity(t), avail, st.bytes_sent, st.messages, st.refused,
+                                            st.refused_push));
+            }
+            return py::make_tuple(b->bandwidth_bps(), b->constrained(), tiers);
+        });
+    }
+
+    /// [(id, iface, last_heard_ms, down, session, counter)].
+    std::vector<py::tuple> neighbours() {
+        return visit([](auto& n) {
+            std::vector<py::tuple> out;
+            for (const auto& x : n.neighbours())
+                out.push_back(py::make_tuple(hash_bytes(x.id), x.iface, x.last_heard.ms(), x.down, x.session,
+                                             x.counter));
+            return out;
+        });
+    }
+
+    std::uint64_t lamport() {
+        return visit([](auto& n) { return n.lamport(); });
+    }
+
+    void announce_nexus(const py::bytes& destination, std::uint64_t now_ms, const py::bytes& extra_tlvs) {
+        const auto d = hash_arg(destination, "destination");
+        visit([&](auto& n) {
+            require(n.announce_nexus(d, at(now_ms), as_span(extra_tlvs)));
+            return 0;
         });
     }
 
@@ -186,10 +321,11 @@ public:
         });
     }
 
-    py::bytes open_link(const py::bytes& destination, std::uint64_t now_ms) {
+    py::bytes open_link(const py::bytes& destination, std::uint64_t now_ms,
+                        std::optional<std::string> policy) {
         const auto d = hash_arg(destination, "destination");
         return visit([&](auto& n) {
-            auto r = n.open_link(d, at(now_ms));
+            auto r = n.open_link(d, at(now_ms), policy ? policy_of(*policy) : n.config().policy);
             require(r);
             return to_bytes(std::span<const std::uint8_t>(*r));
         });
@@ -308,6 +444,14 @@ public:
             d["announces_rejected"] = s.announces_rejected;
             d["links_rejected"] = s.links_rejected;
             d["no_route"] = s.no_route;
+            d["gossip_sent"] = s.gossip_sent;
+            d["gossip_bytes_sent"] = s.gossip_bytes_sent;
+            d["gossip_received"] = s.gossip_received;
+            d["gossip_rejected"] = s.gossip_rejected;
+            d["adverts_merged"] = s.adverts_merged;
+            d["adverts_refused"] = s.adverts_refused;
+            d["neighbours_down"] = s.neighbours_down;
+            d["announces_sent"] = s.announces_sent;
             return d;
         });
     }
@@ -324,10 +468,26 @@ private:
     std::unique_ptr<state> s_;
 };
 
+/// The routing part of a node's configuration (node_config's policy, gossip, auto_announce,
+/// relay_fee and timers), checked as the C ABI checks it.
+struct routing_args {
+    std::string policy;
+    bool gossip = false, auto_announce = false;
+    std::int64_t relay_fee = 0;
+    std::uint64_t announce_interval_ms = 0, gossip_interval_ms = 0;
+    std::int64_t active_intervals = 0, stale_intervals = 0, down_rounds = 0, evict_rounds = 0;
+};
+
 nexus::node_config make_config(std::uint64_t est, std::uint64_t keep, std::uint64_t inact, std::uint64_t rot,
                                std::uint64_t bw, bool require_identify, std::uint64_t path_lifetime_ms,
-                               std::uint64_t link_table_lifetime_ms, int max_hops) {
+                               std::uint64_t link_table_lifetime_ms, int max_hops, const routing_args& r) {
     if (max_hops < 1 || max_hops > 255) throw py::value_error("max_hops must be between 1 and 255");
+    constexpr std::int64_t u32 = 0xFFFFFFFFLL;
+    if (r.announce_interval_ms < 1) throw py::value_error("announce_interval_ms must be at least 1");
+    if (r.gossip_interval_ms < 1) throw py::value_error("gossip_interval_ms must be at least 1");
+    const auto down = ranged(r.down_rounds, 1, u32, "down_rounds");
+    if (r.evict_rounds < down || r.evict_rounds > u32)
+        throw py::value_error("evict_rounds must be between down_rounds and 2**32 - 1");
     nexus::node_config c;
     c.link.establishment_timeout = ms(est);
     c.link.keepalive_interval = ms(keep);
@@ -338,7 +498,27 @@ nexus::node_config make_config(std::uint64_t est, std::uint64_t keep, std::uint6
     c.path_lifetime = ms(path_lifetime_ms);
     c.link_table_lifetime = ms(link_table_lifetime_ms);
     c.max_hops = static_cast<std::uint8_t>(max_hops);
+    c.policy = policy_of(r.policy);
+    c.gossip = r.gossip;
+    c.auto_announce = r.auto_announce;
+    c.relay_fee = static_cast<std::uint32_t>(ranged(r.relay_fee, 0, u32, "relay_fee"));
+    c.timers.announce_interval = ms(r.announce_interval_ms);
+    c.timers.gossip_interval = ms(r.gossip_interval_ms);
+    c.timers.active_intervals =
+        static_cast<std::uint32_t>(ranged(r.active_intervals, 1, u32, "active_intervals"));
+    c.timers.stale_intervals =
+        static_cast<std::uint32_t>(ranged(r.stale_intervals, 0, u32, "stale_intervals"));
+    c.timers.down_rounds = static_cast<std::uint32_t>(down);
+    c.timers.evict_rounds = static_cast<std::uint32_t>(r.evict_rounds);
     return c;
+}
+
+const char* policy_name(const nexus::routing::path_policy& p) {
+    namespace nr = nexus::routing;
+    if (p == nr::path_policy::cheapest()) return "cheapest";
+    if (p == nr::path_policy::fastest()) return "fastest";
+    if (p == nr::path_policy::most_reliable()) return "most_reliable";
+    return "balanced";
 }
 
 }  // namespace
@@ -357,6 +537,8 @@ void bind_node(py::module_& m) {
     caps["link_table"] = max_link_table;
     caps["outbox"] = outbox;
     caps["seen"] = seen;
+    caps["routes"] = max_routes;
+    caps["neighbours"] = max_neighbours;
     c.attr("CAPACITIES") = caps;
     c.attr("ALL_INTERFACES") = nexus::all_interfaces;
 
@@ -368,6 +550,16 @@ void bind_node(py::module_& m) {
             d["path_lifetime_ms"] = k.path_lifetime.count_ms();
             d["link_table_lifetime_ms"] = k.link_table_lifetime.count_ms();
             d["max_hops"] = k.max_hops;
+            d["policy"] = policy_name(k.policy);
+            d["gossip"] = k.gossip;
+            d["auto_announce"] = k.auto_announce;
+            d["relay_fee"] = k.relay_fee;
+            d["announce_interval_ms"] = k.timers.announce_interval.count_ms();
+            d["gossip_interval_ms"] = k.timers.gossip_interval.count_ms();
+            d["active_intervals"] = k.timers.active_intervals;
+            d["stale_intervals"] = k.timers.stale_intervals;
+            d["down_rounds"] = k.timers.down_rounds;
+            d["evict_rounds"] = k.timers.evict_rounds;
             return d;
         },
         "The library's default node configuration (without the link part), as a dict.");
@@ -376,20 +568,42 @@ void bind_node(py::module_& m) {
         .def(py::init([](std::string_view profile, const py::bytes& private_key, bool transport,
                          std::optional<std::uint64_t> seed, std::uint64_t est, std::uint64_t keep,
                          std::uint64_t inact, std::uint64_t rot, std::uint64_t bw, bool require_identify,
-                         std::uint64_t path_lifetime_ms, std::uint64_t link_table_lifetime_ms, int max_hops) {
+                         std::uint64_t path_lifetime_ms, std::uint64_t link_table_lifetime_ms, int max_hops,
+                         std::string policy, bool gossip, bool auto_announce, std::int64_t relay_fee,
+                         std::uint64_t announce_interval_ms, std::uint64_t gossip_interval_ms,
+                         std::int64_t active_intervals, std::int64_t stale_intervals,
+                         std::int64_t down_rounds, std::int64_t evict_rounds) {
+                 const routing_args r{
+                     std::move(policy),  gossip,           auto_announce,   relay_fee,   announce_interval_ms,
+                     gossip_interval_ms, active_intervals, stale_intervals, down_rounds, evict_rounds};
                  return node_core(profile, private_key, transport, seed,
                                   make_config(est, keep, inact, rot, bw, require_identify, path_lifetime_ms,
-                                              link_table_lifetime_ms, max_hops));
+                                              link_table_lifetime_ms, max_hops, r));
              }),
              py::arg("profile"), py::arg("private_key"), py::arg("transport"), py::arg("seed"),
              py::arg("establishment_timeout_ms"), py::arg("keepalive_interval_ms"),
              py::arg("inactivity_timeout_ms"), py::arg("rotate_interval_ms"), py::arg("bandwidth_bps"),
              py::arg("require_identify"), py::arg("path_lifetime_ms"), py::arg("link_table_lifetime_ms"),
-             py::arg("max_hops"))
-        .def("add_interface", &node_core::add_interface)
+             py::arg("max_hops"), py::arg("policy"), py::arg("gossip"), py::arg("auto_announce"),
+             py::arg("relay_fee"), py::arg("announce_interval_ms"), py::arg("gossip_interval_ms"),
+             py::arg("active_intervals"), py::arg("stale_intervals"), py::arg("down_rounds"),
+             py::arg("evict_rounds"))
+        .def("add_interface", &node_core::add_interface, py::arg("bandwidth_bps"), py::arg("latency_ms"),
+             py::arg("shared"))
+        .def("set_interface_metrics", &node_core::set_interface_metrics, py::arg("iface"),
+             py::arg("bandwidth_bps"), py::arg("latency_ms"), py::arg("shared"), py::arg("now_ms"))
+        .def("metrics", &node_core::metrics, py::arg("iface"))
+        .def_property_readonly("interface_count", &node_core::interface_count)
+        .def("routes", &node_core::routes)
+        .def("route", &node_core::route, py::arg("destination"), py::arg("now_ms"), py::arg("policy"))
+        .def("budget", &node_core::budget, py::arg("iface"), py::arg("now_ms"))
+        .def("neighbours", &node_core::neighbours)
+        .def_property_readonly("lamport", &node_core::lamport)
+        .def("announce_nexus", &node_core::announce_nexus, py::arg("destination"), py::arg("now_ms"),
+             py::arg("extra_tlvs"))
         .def("add_destination", &node_core::add_destination, py::arg("name_hash"), py::arg("accept_links"))
         .def("announce", &node_core::announce, py::arg("destination"), py::arg("now_ms"), py::arg("app_data"))
-        .def("open_link", &node_core::open_link, py::arg("destination"), py::arg("now_ms"))
+        .def("open_link", &node_core::open_link, py::arg("destination"), py::arg("now_ms"), py::arg("policy"))
         .def("identify", &node_core::identify, py::arg("link"))
         .def("send", &node_core::send, py::arg("link"), py::arg("data"), py::arg("now_ms"),
              py::arg("context"))

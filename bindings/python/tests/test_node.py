@@ -6,15 +6,26 @@ peer; then run_mesh and the error contract. Independent truth: the rebroadcast a
 slicing against the original (HEADER_2 flags 0x51, hops 1, C's identity hash from hashlib over C's
 public key, the rest identical from byte 2 on), the destination hash from hashlib, the link request
 seen on the wire as HEADER_2 via C then HEADER_1 with hops 1, and the link id recomputed with
-hashlib from the request bytes."""
+hashlib from the request bytes.
+
+Routing and gossip: three gossiping, self-announcing nodes in a line A -- C -- B (C relays for a fee).
+Independent truth: hop counts are the distances on the line, C's fee appears in the relayed paths'
+cost code as round(16 log2(fee + 1)) computed here with math.log2 (and not in the paths to C's own
+destination), the bandwidth code as round(8 log2(bps)), the gossip budget's capacity as 3 % of the
+bandwidth over 60 s in bytes and its spending within capacity + refill x elapsed, the Lamport time of
+a path equal to the TLV 0x01 parsed from the origin's announce on the wire, and the neighbours the
+line's ends."""
 import hashlib
+import math
 
 import pytest
 
 import nexus
 from nexus import Identity, Node, NodeConfig, NodeEvent, run_mesh
 from nexus.link import AuthFailedError, LinkConfig, LinkError, ReplayedError
-from nexus.node import ALL_INTERFACES, CAPACITIES, FullError, NodeError, NotFoundError
+from nexus.node import (ALL_INTERFACES, CAPACITIES, FullError, GossipBudget, InterfaceMetrics, NeighbourInfo,
+                        NodeError, NotFoundError, RouteInfo)
+from nexus.routing import POLICIES, TIER_ROUTING
 
 HASHES = {
     "nexus": lambda b: hashlib.blake2b(b, digest_size=32).digest(),
@@ -290,7 +301,7 @@ def test_errors():
         m.b.add_destination("nexus.test.one.too.many")
     assert info.value.code == "full" and isinstance(info.value, ValueError)
     assert CAPACITIES == {"interfaces": 8, "destinations": 4, "paths": 256, "links": 32, "link_table": 64,
-                          "outbox": 64, "seen": 1024}
+                          "outbox": 64, "seen": 1024, "routes": 512, "neighbours": 16}
     for _ in range(6):
         m.c.add_interface()
     with pytest.raises(FullError):
@@ -310,3 +321,209 @@ def test_errors():
     with pytest.raises(ValueError):
         Node(m.ids["a"], config=NodeConfig(max_hops=0))
     assert repr(m.c).startswith("Node('c', ") and "transport=True" in repr(m.c)
+
+
+# ---- routing and gossip -----------------------------------------------------------------------------
+
+LINE_BW = 1_000_000
+LINE_LATENCY = 7
+SHARES = {1: 0.03, 2: 0.03, 3: 0.02, 4: 0.02}  # the spec's gossip tiers: 3 %, 3 %, 2 %, 2 %
+
+
+class Line(Mesh):
+    """A -- C -- B, all gossiping and announcing by themselves; C relays for `fee` uNXS per byte."""
+
+    def __init__(self, profile="nexus", fee=15):
+        self.profile = profile
+        self.ids = {k: Identity.from_seed(bytes([fill]) * 32, profile)
+                    for k, fill in (("a", 0xA1), ("b", 0xB2), ("c", 0xC3))}
+        config = NodeConfig(gossip=True, auto_announce=True)
+        self.a = Node(self.ids["a"], seed=1, config=config, name="a")
+        self.b = Node(self.ids["b"], seed=2, config=config, name="b")
+        relay = NodeConfig(gossip=True, auto_announce=True, relay_fee=fee)
+        self.c = Node(self.ids["c"], transport=True, seed=3, config=relay, name="c")
+        metrics = InterfaceMetrics(bandwidth_bps=LINE_BW, latency_ms=LINE_LATENCY)
+        ifaces = [n.add_interface(metrics) for n in (self.a, self.c, self.c, self.b)]
+        assert ifaces == [0, 0, 1, 0]
+        self.cables = [((self.a, 0), (self.c, 0)), ((self.c, 1), (self.b, 0))]
+        self.dest = {k: n.add_destination(f"nexus.test.{k}") for k, n in (("a", self.a), ("b", self.b),
+                                                                           ("c", self.c))}
+        self.trace = []
+        self.events = []
+
+    def run_until(self, end, step=100):
+        for t in range(0, end + 1, step):
+            self.run(t)
+
+
+def announced_lamport(m, dest):
+    """TLV 0x01 (u64 LE, docs/wire/path_cost.md) of the NEXUS extension of the origin's last announce
+    of dest, parsed here from the wire: HEADER_1 announce, app data after 19 + 64 + 10 + 10 + 64
+    bytes, then magic 'N', version 1, the 6-byte path cost and the TLVs."""
+    raws = [f for f in m.frames() if f[0] == 0x01 and f[2:18] == dest]
+    app = raws[-1][19 + 148:]
+    assert app[:2] == b"N\x01"
+    tlvs = app[8:]
+    assert tlvs[0] == 0x01 and tlvs[1] == 8
+    return int.from_bytes(tlvs[2:10], "little")
+
+
+@pytest.mark.parametrize("profile", ["nexus", "reticulum"])
+def test_gossip_line(profile):
+    fee = 15
+    m = Line(profile, fee)
+    end = 5000
+    m.run_until(end)
+    assert not any(m.errors(n) for n in (m.a, m.b, m.c))
+    fee_code = round(16 * math.log2(fee + 1))
+    bw_code = round(8 * math.log2(LINE_BW))
+    hash_of = {k: m.ids[k].hash for k in "abc"}
+    node = {"a": m.a, "b": m.b, "c": m.c}
+    # (node, destination's owner) -> (distance, iface, first hop)
+    expected = {("a", "b"): (2, 0, "c"), ("a", "c"): (1, 0, "c"), ("b", "a"): (2, 0, "c"),
+                ("b", "c"): (1, 0, "c"), ("c", "a"): (1, 0, "a"), ("c", "b"): (1, 1, "b")}
+    for (x, y), (hops, iface, via) in expected.items():
+        r = node[x].route(m.dest[y], end)
+        assert isinstance(r, RouteInfo)
+        assert r.destination == m.dest[y] and r.hop_count == hops and r.cost.hop_count == hops
+        assert r.iface == iface and r.next_hop == hash_of[via]
+        assert r.cumulative_cost == (fee_code if hops == 2 else 0)
+        assert r.cost.worst_latency_ms == LINE_LATENCY and r.cost.bottleneck_bps == bw_code
+        assert r.state == "active" and not r.failed and r.expires_ms > end
+        assert r.lamport == announced_lamport(m, m.dest[y])
+        assert node[y].lamport >= r.lamport
+        for p in POLICIES:  # one path: every policy picks it
+            assert node[x].route(m.dest[y], end, p) == r
+    for x in "abc":
+        routes = node[x].routes()
+        assert all(r.destination in {m.dest[y] for y in "abc" if y != x} for r in routes)
+        assert len([r for r in routes if r.state == "active" and not r.failed]) == 2
+        assert [r.destination for r in routes] == sorted(r.destination for r in routes)
+        assert node[x].route(m.dest[x], end) is None
+
+    # Budgets: capacity = share x bandwidth x 60 s / 8; spending within capacity + refill x elapsed.
+    for n, iface in ((m.a, 0), (m.c, 0), (m.c, 1), (m.b, 0)):
+        b = n.budget(iface, end)
+        assert isinstance(b, GossipBudget) and b.bandwidth_bps == LINE_BW and not b.constrained
+        for tier, share in SHARES.items():
+            capacity = math.floor(share * LINE_BW * 60 / 8)
+            assert b.tiers[tier].capacity == capacity
+            assert 0 <= b.tiers[tier].available <= capacity
+        r = b.tiers[TIER_ROUTING]
+        earned = SHARES[1] * LINE_BW / 8 * end / 1000
+        assert 0 < r.bytes_sent <= r.capacity + earned and r.messages > 0
+        assert r.available <= r.capacity + earned - r.bytes_sent
+        for t in (2, 3, 4):
+            assert b.tiers[t].bytes_sent == 0 and b.tiers[t].available == b.tiers[t].capacity
+        assert n.budget(iface).tiers[1].available is None
+        assert n.budget(iface).tiers[1].bytes_sent == r.bytes_sent  # reading changed nothing
+
+    # Neighbours: the middle node hears both ends, each end the middle.
+    got = {(x.id, x.iface) for x in m.c.neighbours()}
+    assert got == {(hash_of["a"], 0), (hash_of["b"], 1)}
+    assert [(x.id, x.iface) for x in m.a.neighbours()] == [(hash_of["c"], 0)]
+    assert [(x.id, x.iface) for x in m.b.neighbours()] == [(hash_of["c"], 0)]
+    assert all(isinstance(x, NeighbourInfo) and not x.down and 0 <= x.last_heard_ms <= end and x.counter >= 1
+               for n in (m.a, m.b, m.c) for x in n.neighbours())
+
+    for n in (m.a, m.b, m.c):
+        s = n.stats
+        assert s["gossip_sent"] > 0 and s["gossip_bytes_sent"] > s["gossip_sent"] and s["gossip_received"] > 0
+        assert s["adverts_merged"] > 0 and s["gossip_rejected"] == 0 and s["neighbours_down"] == 0
+        assert s["announces_sent"] == 1  # first boot
+
+    # A cost change above 25 % triggers an announce, one of 10 % does not; the budget follows.
+    assert m.a.metrics(0) == InterfaceMetrics(LINE_BW, LINE_LATENCY, False)
+    m.a.set_interface_metrics(0, InterfaceMetrics(LINE_BW * 11 // 10, LINE_LATENCY), end + 100)
+    m.run(end + 100)
+    assert m.a.stats["announces_sent"] == 1
+    m.a.set_interface_metrics(0, InterfaceMetrics(2 * LINE_BW, LINE_LATENCY), end + 200)
+    m.run(end + 200)
+    assert m.a.stats["announces_sent"] == 2
+    b = m.a.budget(0, end + 200)
+    assert b.bandwidth_bps == 2 * LINE_BW and b.tiers[1].capacity == math.floor(0.03 * 2 * LINE_BW * 60 / 8)
+    assert m.a.interface_count == 1 and m.c.interface_count == 2
+
+    # announce_nexus: the extra TLV follows the Lamport TLV, which is max(clock + 1, seconds).
+    clock = m.b.lamport
+    m.b.announce_nexus(m.dest["b"], end + 300, bytes([0x7E, 3]) + b"xyz")
+    m.run(end + 300)
+    ev = m.of(m.a, "announce")[-1]
+    assert ev.id == m.dest["b"]
+    lamport = max(clock + 1, (end + 300) // 1000)
+    assert ev.data[8:] == bytes([0x01, 8]) + lamport.to_bytes(8, "little") + bytes([0x7E, 3]) + b"xyz"
+    assert m.b.lamport == lamport
+    with pytest.raises(nexus.link.TruncatedError):
+        m.b.announce_nexus(m.dest["b"], end + 300, bytes([0x7E, 3, 1]))
+    with pytest.raises(nexus.link.InvalidLengthError):
+        m.b.announce_nexus(m.dest["b"], end + 300, bytes(130))
+
+    # A link along the gossiped path, first hop chosen under another policy.
+    with pytest.raises(ValueError):
+        m.a.open_link(m.dest["b"], end + 400, "shortest")
+    link = m.a.open_link(m.dest["b"], end + 400, "fastest")
+    m.run(end + 400)
+    assert m.a.link_state(link) == "active"
+    assert not any(m.errors(n) for n in (m.a, m.b, m.c))
+
+
+def test_routing_without_gossip_and_errors():
+    m = Mesh()
+    m.b.announce(m.dest_b, 7000)
+    m.run(7000)
+    # Gossip off (the default): the table still learns from announces; no budget, no neighbours.
+    # Without the NEXUS extension the Lamport time is the announce's time in seconds (random hash).
+    (r,) = m.a.routes()
+    assert r.lamport == 7 and m.a.lamport == 7
+    assert r.destination == m.dest_b and r.next_hop == m.c.identity_hash and r.iface == 0
+    assert r.cost.hop_count == 2 and r.cost.cumulative_cost == 0 and r.cost.worst_latency_ms == 0
+    assert r.cost.bottleneck_bps == round(8 * math.log2(1_000_000))  # the default interface bandwidth
+    assert m.a.route(m.dest_b, 7000) == r
+    assert m.a.budget(0) is None and m.c.neighbours() == []
+    assert m.b.stats["announces_sent"] == 1 and m.b.stats["gossip_sent"] == 0
+
+    # Config: defaults and checks.
+    d = NodeConfig()
+    assert (d.policy, d.gossip, d.auto_announce, d.relay_fee) == ("balanced", False, False, 0)
+    assert (d.announce_interval_ms, d.gossip_interval_ms) == (1_800_000, 60_000)
+    assert (d.active_intervals, d.stale_intervals, d.down_rounds, d.evict_rounds) == (3, 1, 3, 10)
+    key = m.ids["a"]
+    for bad in (dict(policy="shortest"), dict(gossip_interval_ms=0), dict(announce_interval_ms=0),
+                dict(down_rounds=0), dict(evict_rounds=2), dict(active_intervals=0), dict(relay_fee=-1),
+                dict(relay_fee=2**32)):
+        with pytest.raises(ValueError):
+            Node(key, config=NodeConfig(**bad))
+    with pytest.raises(TypeError):
+        Node(key, config=NodeConfig(policy=3))
+    n = Node(key, config=NodeConfig(policy="cheapest", relay_fee=2**32 - 1, stale_intervals=0))
+
+    # Interfaces and metrics.
+    assert n.add_interface() == 0 and n.metrics(0) == InterfaceMetrics()
+    assert n.add_interface(InterfaceMetrics(9600, 1500, True)) == 1
+    assert n.metrics(1) == InterfaceMetrics(9600, 1500, True)
+    n.set_interface_metrics(0, InterfaceMetrics(2400, 20), 0)
+    assert n.metrics(0) == InterfaceMetrics(2400, 20, False)
+    for call in (lambda: n.metrics(2), lambda: n.budget(2), lambda: n.budget(255),
+                 lambda: n.set_interface_metrics(5, InterfaceMetrics(), 0)):
+        with pytest.raises(nexus.link.InvalidArgumentError):
+            call()
+    for bad in (lambda: n.metrics(-1), lambda: n.budget(256),
+                lambda: n.add_interface(InterfaceMetrics(bandwidth_bps=-1)),
+                lambda: n.add_interface(InterfaceMetrics(bandwidth_bps=2**32)),
+                lambda: n.add_interface(InterfaceMetrics(latency_ms=65536)),
+                lambda: n.route(bytes(15), 0), lambda: n.route(bytes(16), 0, "shortest"),
+                lambda: n.announce_nexus(bytes(17), 0)):
+        with pytest.raises(ValueError):
+            bad()
+    with pytest.raises(TypeError):
+        n.add_interface({"bandwidth_bps": 5})
+    with pytest.raises(TypeError):
+        n.set_interface_metrics(0, None, 0)
+    with pytest.raises(TypeError):
+        n.route(bytes(16), 0, 1)
+    with pytest.raises(NotFoundError):
+        n.announce_nexus(bytes(16), 0)
+    with pytest.raises(NotFoundError):
+        n.open_link(bytes(16), 0, "fastest")
+    assert n.route(bytes(16), 0) is None and n.routes() == [] and n.neighbours() == [] and n.lamport == 0
+    assert n.interface_count == 2

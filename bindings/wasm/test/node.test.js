@@ -9,6 +9,14 @@
 // tested against RFC 7693 in crypto.test.js, for the NEXUS profile — the rest identical from byte 2
 // on), the link request seen on the wire as HEADER_2 via C then HEADER_1 with hops 1, and the link
 // id recomputed from the request bytes.
+//
+// Routing and gossip: three gossiping, self-announcing nodes in a line A -- C -- B (C relays for a
+// fee). Independent truth: hop counts are the distances on the line, C's fee appears in the relayed
+// paths' cost code as round(16 log2(fee + 1)) computed here with Math.log2 (and not in the paths to
+// C's own destination), the bandwidth code as round(8 log2(bps)), the gossip budget's capacity as 3 %
+// of the bandwidth over 60 s in bytes and its spending within capacity + refill x elapsed, the
+// Lamport time of a path equal to TLV 0x01 (u64 LE) parsed from the origin's announce on the wire,
+// and the neighbours the line's ends.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
@@ -247,7 +255,9 @@ test('timers, config and seeded nodes', () => {
 
   const defaults = nexus.nodeDefaultConfig();
   assert.deepEqual(defaults, { link: nexus.linkDefaultConfig(), pathLifetimeMs: 5400000,
-    linkTableLifetimeMs: 600000, maxHops: 128 });
+    linkTableLifetimeMs: 600000, maxHops: 128, policy: 'balanced', gossip: false, autoAnnounce: false,
+    relayFee: 0, announceIntervalMs: 1800000, gossipIntervalMs: 60000, activeIntervals: 3,
+    staleIntervals: 1, downRounds: 3, evictRounds: 10 });
   m = new Mesh('reticulum', { link: { establishmentTimeoutMs: 500 }, pathLifetimeMs: 1000 });
   m.b.announce(m.destB, 0);
   m.run(0);
@@ -320,6 +330,7 @@ test('errors', () => {
   assert.throws(() => m.b.addDestination('nexus.test.one.too.many'), code('full'));
   assert.deepEqual(nexus.NODE_CAPACITIES, {
     interfaces: 8, destinations: 4, paths: 256, links: 32, linkTable: 64, outbox: 64, seen: 1024,
+    routes: 512, neighbours: 16,
   });
   for (let i = 0; i < 6; ++i) m.c.addInterface();
   assert.throws(() => m.c.addInterface(), code('full'));
@@ -338,4 +349,228 @@ test('errors', () => {
   m.free();
   m.a.free();
   assert.throws(() => m.a.stats, code('bad_state'));
+});
+
+// ---- routing and gossip ----------------------------------------------------------------------------
+
+const LINE_BW = 1000000;
+const LINE_LATENCY = 7;
+const SHARES = { 1: 0.03, 2: 0.03, 3: 0.02, 4: 0.02 }; // the spec's gossip tiers: 3 %, 3 %, 2 %, 2 %
+const POLICY_NAMES = ['cheapest', 'fastest', 'most_reliable', 'balanced'];
+
+// A -- C -- B, all gossiping and announcing by themselves; C relays for `fee` uNXS per byte. A Mesh
+// (run, of, errors, frames, free) whose constructor is not reused: the interfaces need metrics.
+function line(profile, fee) {
+  const m = Object.create(Mesh.prototype);
+  m.profile = profile;
+  m.ids = {};
+  for (const [k, fill] of [['a', 0xa1], ['b', 0xb2], ['c', 0xc3]]) {
+    m.ids[k] = nexus.Identity.fromSeed(new Uint8Array(32).fill(fill), profile);
+  }
+  const config = { gossip: true, autoAnnounce: true };
+  m.a = new nexus.Node(m.ids.a, { seed: 1, config, name: 'a' });
+  m.b = new nexus.Node(m.ids.b, { seed: 2, config, name: 'b' });
+  const relay = { ...config, relayFee: fee };
+  m.c = new nexus.Node(m.ids.c, { transport: true, seed: 3, config: relay, name: 'c' });
+  const metrics = { bandwidthBps: LINE_BW, latencyMs: LINE_LATENCY };
+  assert.deepEqual([m.a, m.c, m.c, m.b].map((n) => n.addInterface(metrics)), [0, 0, 1, 0]);
+  m.cables = [[[m.a, 0], [m.c, 0]], [[m.c, 1], [m.b, 0]]];
+  m.dest = { a: m.a.addDestination('nexus.test.a'), b: m.b.addDestination('nexus.test.b'),
+    c: m.c.addDestination('nexus.test.c') };
+  m.trace = [];
+  m.events = [];
+  return m;
+}
+
+// TLV 0x01 (u64 LE) of the NEXUS extension of the origin's last announce of dest, from the wire:
+// HEADER_1 announce, app data after 19 + 148 bytes: magic 'N', version 1, 6-byte cost, TLVs.
+function announcedLamport(m, dest) {
+  const raws = m.frames().filter((f) => f[0] === 0x01 && hex(f.slice(2, 18)) === hex(dest));
+  const app = raws[raws.length - 1].slice(19 + 148);
+  assert.deepEqual([app[0], app[1], app[8], app[9]], [0x4e, 1, 0x01, 8]);
+  return Buffer.from(app.slice(10, 18)).readBigUInt64LE(0);
+}
+
+for (const profile of ['nexus', 'reticulum']) {
+  test(`gossip on a line (${profile})`, () => {
+    const fee = 15;
+    const m = line(profile, fee);
+    const end = 5000;
+    for (let t = 0; t <= end; t += 100) m.run(t);
+    for (const n of [m.a, m.b, m.c]) assert.deepEqual(m.errors(n), []);
+    const feeCode = Math.round(16 * Math.log2(fee + 1));
+    const bwCode = Math.round(8 * Math.log2(LINE_BW));
+    const node = { a: m.a, b: m.b, c: m.c };
+    const idHash = { a: m.ids.a.hash, b: m.ids.b.hash, c: m.ids.c.hash };
+    // [node, destination's owner, distance, iface, first hop]
+    const expected = [['a', 'b', 2, 0, 'c'], ['a', 'c', 1, 0, 'c'], ['b', 'a', 2, 0, 'c'],
+      ['b', 'c', 1, 0, 'c'], ['c', 'a', 1, 0, 'a'], ['c', 'b', 1, 1, 'b']];
+    for (const [x, y, hops, iface, via] of expected) {
+      const r = node[x].route(m.dest[y], end);
+      assert.equal(hex(r.destination), hex(m.dest[y]));
+      assert.equal(r.cost.hopCount, hops);
+      assert.equal(r.iface, iface);
+      assert.equal(hex(r.nextHop), hex(idHash[via]));
+      assert.equal(r.cost.cumulativeCost, hops === 2 ? feeCode : 0);
+      assert.equal(r.cost.worstLatencyMs, LINE_LATENCY);
+      assert.equal(r.cost.bottleneckBps, bwCode);
+      assert.equal(r.state, 'active');
+      assert.equal(r.failed, false);
+      assert.ok(r.expiresMs > end);
+      assert.equal(r.lamport, announcedLamport(m, m.dest[y]));
+      assert.ok(node[y].lamport >= r.lamport);
+      for (const p of POLICY_NAMES) assert.deepEqual(node[x].route(m.dest[y], end, p), r); // one path
+    }
+    for (const x of ['a', 'b', 'c']) {
+      const others = ['a', 'b', 'c'].filter((y) => y !== x).map((y) => hex(m.dest[y]));
+      const routes = node[x].routes();
+      assert.ok(routes.every((r) => others.includes(hex(r.destination))));
+      assert.equal(routes.filter((r) => r.state === 'active' && !r.failed).length, 2);
+      const order = routes.map((r) => hex(r.destination));
+      assert.deepEqual(order, [...order].sort());
+      assert.equal(node[x].route(m.dest[x], end), null);
+    }
+
+    // Budgets: capacity = share x bandwidth x 60 s / 8; spending within capacity + refill x elapsed.
+    for (const [n, iface] of [[m.a, 0], [m.c, 0], [m.c, 1], [m.b, 0]]) {
+      const b = n.budget(iface, end);
+      assert.equal(b.bandwidthBps, LINE_BW);
+      assert.equal(b.constrained, false);
+      for (const t of [1, 2, 3, 4]) {
+        const capacity = Math.floor(SHARES[t] * LINE_BW * 60 / 8);
+        assert.equal(b.tiers[t].capacity, capacity);
+        assert.ok(b.tiers[t].available >= 0 && b.tiers[t].available <= capacity);
+        if (t > 1) {
+          assert.equal(b.tiers[t].bytesSent, 0);
+          assert.equal(b.tiers[t].available, capacity);
+        }
+      }
+      const r = b.tiers[1];
+      const earned = SHARES[1] * LINE_BW / 8 * end / 1000;
+      assert.ok(r.bytesSent > 0 && r.bytesSent <= r.capacity + earned && r.messages > 0);
+      assert.ok(r.available <= r.capacity + earned - r.bytesSent);
+      const again = n.budget(iface);
+      assert.equal(again.tiers[1].available, null);
+      assert.equal(again.tiers[1].bytesSent, r.bytesSent); // reading changed nothing
+    }
+
+    // Neighbours: the middle node hears both ends, each end the middle.
+    const pairs = (n) => n.neighbours().map((x) => `${hex(x.id)}/${x.iface}`).sort();
+    assert.deepEqual(pairs(m.c), [`${hex(idHash.a)}/0`, `${hex(idHash.b)}/1`].sort());
+    assert.deepEqual(pairs(m.a), [`${hex(idHash.c)}/0`]);
+    assert.deepEqual(pairs(m.b), [`${hex(idHash.c)}/0`]);
+    for (const n of [m.a, m.b, m.c]) {
+      for (const x of n.neighbours()) {
+        assert.equal(x.down, false);
+        assert.ok(x.lastHeardMs <= end && x.counter >= 1);
+      }
+      const s = n.stats;
+      assert.ok(s.gossipSent > 0 && s.gossipBytesSent > s.gossipSent && s.gossipReceived > 0);
+      assert.ok(s.advertsMerged > 0);
+      assert.equal(s.gossipRejected, 0);
+      assert.equal(s.neighboursDown, 0);
+      assert.equal(s.announcesSent, 1); // first boot
+    }
+
+    // A cost change above 25 % triggers an announce, one of 10 % does not; the budget follows.
+    assert.deepEqual(m.a.metrics(0), { bandwidthBps: LINE_BW, latencyMs: LINE_LATENCY, shared: false });
+    m.a.setInterfaceMetrics(0, { bandwidthBps: LINE_BW * 1.1, latencyMs: LINE_LATENCY }, end + 100);
+    m.run(end + 100);
+    assert.equal(m.a.stats.announcesSent, 1);
+    m.a.setInterfaceMetrics(0, { bandwidthBps: 2 * LINE_BW, latencyMs: LINE_LATENCY }, end + 200);
+    m.run(end + 200);
+    assert.equal(m.a.stats.announcesSent, 2);
+    const b = m.a.budget(0, end + 200);
+    assert.equal(b.bandwidthBps, 2 * LINE_BW);
+    assert.equal(b.tiers[1].capacity, Math.floor(0.03 * 2 * LINE_BW * 60 / 8));
+    assert.equal(m.a.interfaceCount, 1);
+    assert.equal(m.c.interfaceCount, 2);
+
+    // announceNexus: the extra TLV follows the Lamport TLV, which is max(clock + 1, seconds).
+    const clock = m.b.lamport;
+    const extra = new Uint8Array([0x7e, 3, 0x78, 0x79, 0x7a]);
+    m.b.announceNexus(m.dest.b, end + 300, extra);
+    m.run(end + 300);
+    const ev = m.of(m.a, 'announce').pop();
+    assert.equal(hex(ev.id), hex(m.dest.b));
+    const seconds = BigInt(Math.floor((end + 300) / 1000));
+    const next = clock + 1n > seconds ? clock + 1n : seconds;
+    const lamportLe = Buffer.alloc(8);
+    lamportLe.writeBigUInt64LE(next);
+    assert.equal(hex(ev.data.slice(8)), `0108${lamportLe.toString('hex')}${hex(extra)}`);
+    assert.equal(m.b.lamport, next);
+    assert.throws(() => m.b.announceNexus(m.dest.b, end + 300, extra.slice(0, 4)), code('truncated'));
+    assert.throws(() => m.b.announceNexus(m.dest.b, end + 300, new Uint8Array(130)), code('invalid_length'));
+
+    // A link along the gossiped path, first hop chosen under another policy.
+    assert.throws(() => m.a.openLink(m.dest.b, end + 400, 'shortest'), code('invalid_argument'));
+    const link = m.a.openLink(m.dest.b, end + 400, 'fastest');
+    m.run(end + 400);
+    assert.equal(m.a.linkState(link), 'active');
+    for (const n of [m.a, m.b, m.c]) assert.deepEqual(m.errors(n), []);
+    m.free();
+  });
+}
+
+test('routing without gossip, and errors', () => {
+  const m = new Mesh();
+  m.b.announce(m.destB, 7000);
+  m.run(7000);
+  // Gossip off (the default): the table still learns from announces; no budget, no neighbours.
+  // Without the NEXUS extension the Lamport time is the announce's time in seconds (random hash).
+  const routes = m.a.routes();
+  assert.equal(routes.length, 1);
+  const [r] = routes;
+  assert.equal(hex(r.destination), hex(m.destB));
+  assert.equal(hex(r.nextHop), hex(m.c.identityHash));
+  assert.deepEqual(r.cost, { cumulativeCost: 0, worstLatencyMs: 0,
+    bottleneckBps: Math.round(8 * Math.log2(1000000)), hopCount: 2 });
+  assert.equal(r.lamport, 7n);
+  assert.equal(m.a.lamport, 7n);
+  assert.deepEqual(m.a.route(m.destB, 7000), r);
+  assert.equal(m.a.budget(0), null);
+  assert.deepEqual(m.c.neighbours(), []);
+  assert.equal(m.b.stats.announcesSent, 1);
+  assert.equal(m.b.stats.gossipSent, 0);
+
+  // Config checks.
+  const key = m.ids.a;
+  const bads = [{ policy: 'shortest' }, { policy: 3 }, { gossipIntervalMs: 0 }, { announceIntervalMs: 0 },
+    { downRounds: 0 }, { evictRounds: 2 }, { activeIntervals: 0 }, { relayFee: -1 }, { relayFee: 2 ** 32 }];
+  for (const bad of bads) {
+    assert.throws(() => new nexus.Node(key, { config: bad }), code('invalid_argument'), JSON.stringify(bad));
+  }
+  const n = new nexus.Node(key, { config: { policy: 'cheapest', relayFee: 2 ** 32 - 1, staleIntervals: 0 } });
+
+  // Interfaces and metrics.
+  assert.equal(n.addInterface(), 0);
+  assert.deepEqual(n.metrics(0), { bandwidthBps: 1000000, latencyMs: 0, shared: false });
+  assert.equal(n.addInterface({ bandwidthBps: 9600, latencyMs: 1500, shared: true }), 1);
+  assert.deepEqual(n.metrics(1), { bandwidthBps: 9600, latencyMs: 1500, shared: true });
+  n.setInterfaceMetrics(0, { bandwidthBps: 2400, latencyMs: 20 }, 0);
+  assert.deepEqual(n.metrics(0), { bandwidthBps: 2400, latencyMs: 20, shared: false });
+  assert.equal(n.interfaceCount, 2);
+  assert.throws(() => n.metrics(2), code('invalid_argument'));
+  assert.throws(() => n.budget(2), code('invalid_argument'));
+  assert.throws(() => n.budget(256), code('invalid_argument'));
+  assert.throws(() => n.setInterfaceMetrics(5, {}, 0), code('invalid_argument'));
+  assert.throws(() => n.setInterfaceMetrics(0, undefined, 0), TypeError);
+  assert.throws(() => n.addInterface({ bandwidthBps: -1 }), code('invalid_argument'));
+  assert.throws(() => n.addInterface({ bandwidthBps: 2 ** 32 }), code('invalid_argument'));
+  assert.throws(() => n.addInterface({ latencyMs: 65536 }), code('invalid_argument'));
+  assert.throws(() => n.addInterface(null), TypeError);
+  assert.equal(n.interfaceCount, 2);
+  assert.throws(() => n.route(new Uint8Array(15), 0), code('invalid_length'));
+  assert.throws(() => n.route(new Uint8Array(16), 0, 'shortest'), code('invalid_argument'));
+  assert.throws(() => n.route(new Uint8Array(16), -1), TypeError);
+  assert.throws(() => n.announceNexus(new Uint8Array(17), 0), code('invalid_length'));
+  assert.throws(() => n.announceNexus(new Uint8Array(16), 0), code('not_found'));
+  assert.throws(() => n.openLink(new Uint8Array(16), 0, 'fastest'), code('not_found'));
+  assert.equal(n.route(new Uint8Array(16), 0), null);
+  assert.deepEqual(n.routes(), []);
+  assert.deepEqual(n.neighbours(), []);
+  assert.equal(n.lamport, 0n);
+  n.free();
+  assert.throws(() => n.routes(), code('bad_state'));
+  m.free();
 });

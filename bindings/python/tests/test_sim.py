@@ -1,0 +1,442 @@
+"""nexus.sim, the simulator's research API. Independent truth: announce sizes written out from
+the wire layout (2 header bytes + 16 destination + 1 context + 64 public key + 10 name hash +
+10 random hash + 64 signature + app data; +16 transport id when relayed as HEADER_2), the SX127x
+time on air from the datasheet formula computed here (checked on the worked examples of
+docs/sim.md), serialisation times from 8 * bytes / bitrate, delivery counted here from the
+destination's link_data events against the payloads the flow reports it sent, hop counts from
+the line's graph distances, and two runs of the same seed compared with each other."""
+import math
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from nexus import sim
+
+ANNOUNCE = 2 + 16 + 1 + 64 + 10 + 10 + 64  # HEADER_1 announce without app data
+TRANSPORT_ID = 16  # added by HEADER_2 (a relayed announce)
+EXAMPLE = pathlib.Path(__file__).resolve().parents[3] / "examples" / "python" / "sim_convergence.py"
+
+
+def datasheet_airtime_ms(sf, bw, cr, payload, preamble=8, crc=True, implicit=False, de=None):
+    """SX1276 datasheet 4.1.1.7, written out here (cr = 1..4 for 4/5..4/8)."""
+    t_sym = (2 ** sf) / bw * 1000.0
+    if de is None:
+        de = t_sym > 16.0
+    t_preamble = (preamble + 4.25) * t_sym
+    num = 8 * payload - 4 * sf + 28 + 16 * int(crc) - 20 * int(implicit)
+    n_payload = 8 + max(math.ceil(num / (4 * (sf - 2 * int(de)))) * (cr + 4), 0)
+    return t_preamble + n_payload * t_sym
+
+
+def line_mesh(n=3, seed=1, link=None, **kw):
+    m = sim.Mesh(seed=seed, **kw)
+    m.build(sim.line(n), link or sim.LinkParams(bitrate_bps=1_000_000, latency_ms=1.0))
+    return m
+
+
+def received(m, traffic):
+    """Delivered payloads of a flow, counted here from the destination node's events."""
+    sent = set(traffic.payloads)
+    return {e["data"] for e in m.events(kind="link_data", node=traffic.dest_node)
+            if e["id"] in traffic.links and e["data"] in sent}
+
+
+# ---- link model -----------------------------------------------------------------------------------
+
+
+def test_datasheet_formula_matches_the_worked_examples():
+    assert datasheet_airtime_ms(7, 125_000, 1, 20) == pytest.approx(56.576)
+    assert datasheet_airtime_ms(12, 125_000, 1, 51) == pytest.approx(2465.792)
+    assert sim.LoRa(sf=7).airtime_ms(20) == pytest.approx(56.576)
+    assert sim.LoRa(sf=12).airtime_ms(51) == pytest.approx(2465.792)
+
+
+@pytest.mark.parametrize("sf,bw,cr", [(7, 125_000, 1), (9, 125_000, 4), (12, 125_000, 1), (8, 250_000, 2)])
+def test_a_lora_frame_arrives_after_its_time_on_air(sf, bw, cr):
+    m = sim.Mesh(seed=3, gossip=False)
+    latency_ms = 2.0
+    lora = sim.LoRa(sf=sf, bandwidth_hz=bw, coding_rate=cr)
+    m.build(sim.line(2), sim.LinkParams(latency_ms=latency_ms, lora=lora))
+    d = m.add_destination(1, "test.lora")
+    app = b"lora"
+    m.announce(1, d, app)
+    m.run(10.0)
+    (ev,) = m.events(kind="announce", node=0)
+    size = ANNOUNCE + len(app)
+    expected_us = datasheet_airtime_ms(sf, bw, cr, size) * 1000 + latency_ms * 1000
+    assert abs(ev["time_us"] - expected_us) <= 1.0
+    (l,) = m.link_bytes()
+    assert l["lora"] and l["half_duplex"]
+    assert l["bytes_sent"] == size and l["frames_sent"] == 1
+    assert abs(l["busy_us"] - datasheet_airtime_ms(sf, bw, cr, size) * 1000) <= 1.0
+
+
+def test_link_bytes_are_the_frame_sizes_sent():
+    # 0 - 1 - 2 without gossip: node 2's announce (HEADER_1) crosses link 1, node 1 relays it as
+    # HEADER_2 on link 0; the end nodes have one interface each and relay nothing.
+    m = line_mesh(3, gossip=False, link=sim.LinkParams(bitrate_bps=250_000, latency_ms=5))
+    d = m.add_destination(2, "test.bytes")
+    app = b"hello"
+    m.announce(2, d, app)
+    m.run(2.0)
+    l0, l1 = m.link_bytes()
+    assert l0["ends"] == ((0, 0), (1, 0)) and l1["ends"] == ((1, 1), (2, 0))
+    assert l1["bytes_sent"] == l1["bytes_delivered"] == ANNOUNCE + len(app)
+    assert l0["bytes_sent"] == l0["bytes_delivered"] == ANNOUNCE + len(app) + TRANSPORT_ID
+    assert l0["frames_sent"] == l1["frames_sent"] == 1
+    assert l0["classes"]["announce"]["bytes_sent"] == l0["bytes_sent"]
+    assert all(c["bytes_sent"] == 0 for name, c in l0["classes"].items() if name != "announce")
+    # Serialisation time at 250 kbit/s, both announces.
+    assert l0["busy_us"] == math.ceil((ANNOUNCE + len(app) + TRANSPORT_ID) * 8 * 1e6 / 250_000)
+    totals = m.class_totals()
+    assert totals["announce"]["bytes_sent"] == 2 * (ANNOUNCE + len(app)) + TRANSPORT_ID
+    assert m.total()["bytes_sent"] == totals["announce"]["bytes_sent"]
+    # Arrival times: serialisation + 5 ms per hop.
+    at1, at0 = [e["time_us"] for e in m.events(kind="announce")]
+    assert at1 == math.ceil((ANNOUNCE + 5) * 32) + 5000
+    assert at0 == at1 + math.ceil((ANNOUNCE + 5 + TRANSPORT_ID) * 32) + 5000
+
+
+def test_gossip_overhead_is_bytes_over_capacity():
+    m = line_mesh(2, gossip=False, link=sim.LinkParams(bitrate_bps=1_000_000))
+    d = m.add_destination(1, "test.overhead")
+    m.announce(1, d)
+    m.run(4.0)
+    g = sim.gossip_overhead(m)
+    assert g["bytes"] == ANNOUNCE and g["frames"] == 1 and g["elapsed_s"] == 4.0
+    # Full duplex: two channels of 1 Mbit/s for 4 s.
+    assert g["per_link"][0]["fraction"] == pytest.approx(ANNOUNCE * 8 / (2 * 1_000_000 * 4.0), rel=1e-3)
+    assert g["mean_fraction"] == g["max_fraction"] == g["per_link"][0]["fraction"]
+    assert g["per_link"][0]["bps"] == pytest.approx(ANNOUNCE * 8 / 4.0)
+
+
+# ---- end to end ------------------------------------------------------------------------------------
+
+
+def test_announces_cross_a_line_and_data_arrives_end_to_end():
+    m = line_mesh(5)
+    d = m.add_destination(4, "test.line")
+    m.announce(4, d)
+    m.run(1.0)
+    hops = {e["node"]: e["hops"] for e in m.events(kind="announce") if e["id"] == d}
+    assert hops == {3: 1, 2: 2, 1: 3, 0: 4}
+    assert m.path(0, d)["hops"] == 4
+    t = sim.inject_traffic(m, 0, d, count=20, size=64, interval_s=0.2)
+    m.run(10.0)
+    got = received(m, t)
+    assert t.sent == 20 and len(got) == 20 and t.delivered == 20
+    assert t.ratio == 1.0 == sim.delivery_ratio(t)
+    assert [e["data"] for e in m.events(kind="link_data", node=4)] == t.payloads  # in order
+    assert all(len(p) == 64 for p in t.payloads)
+    assert sum(m.node_stats(i)["forwarded"] for i in (1, 2, 3)) > 0
+    for i in range(5):
+        assert m.receive_errors(i) == 0
+
+
+def test_heavy_loss_delivers_some_but_not_all():
+    m = line_mesh(3, seed=5, link=sim.LinkParams(bitrate_bps=1_000_000, latency_ms=2, loss=0.3),
+                  establishment_timeout_ms=2000)
+    d = m.add_destination(2, "test.lossy")
+    m.announce_every(2, d, first_s=0.0, period_s=2.0)
+    t = sim.inject_traffic(m, 0, d, count=60, size=40, interval_s=0.1, timeout_s=120)
+    m.run(100.0)
+    assert t.failed is None and t.sent == 60
+    got = received(m, t)
+    assert t.delivered == len(got)
+    assert 0 < len(got) < 60
+    assert 0.0 < t.ratio < 1.0 and t.ratio == len(got) / 60
+    lost = sum(l["classes"]["link_data"]["frames_lost"] for l in m.link_bytes())
+    assert lost > 0
+
+
+def test_removing_the_middle_node_stops_delivery():
+    m = line_mesh(3)
+    d = m.add_destination(2, "test.cut")
+    m.announce(2, d)
+    t = sim.inject_traffic(m, 0, d, count=40, size=32, interval_s=0.25, timeout_s=5)
+    m.run(5.0)
+    assert t.delivered == t.sent > 0
+    crash_at = m.now
+    m.remove(1)
+    assert m.state(1) == "crashed" and not m.is_up(1) and m.up_nodes() == [0, 2]
+    m.run(20.0)
+    late = [e for e in m.events(kind="link_data", node=2) if e["time"] > crash_at]
+    assert late == []
+    assert t.delivered < t.sent or t.failed is not None
+    assert len(received(m, t)) == t.delivered
+    assert not m.link_up(0) and not m.link_up(1)
+    with pytest.raises(ValueError, match="crashed"):
+        m.node_stats(1)
+
+
+def test_leave_and_join_keep_state_crash_loses_it():
+    m = line_mesh(3)
+    d = m.add_destination(2, "test.life")
+    m.announce(2, d)
+    m.run(1.0)
+    assert m.path(1, d) is not None
+    m.leave(1)
+    assert m.state(1) == "left" and m.path(1, d) is not None
+    m.join(1)
+    assert m.state(1) == "up" and m.path(1, d) is not None
+    m.crash(1)
+    m.join(1)
+    assert m.state(1) == "up" and m.path(1, d) is None  # a fresh node, same identity
+    assert m.destinations(2) == {d: (2, "test.life")}
+
+
+def test_same_seed_same_run():
+    def run(seed):
+        m = sim.Mesh(seed=seed)
+        m.build(sim.line(5), sim.LinkParams(bitrate_bps=500_000, latency_ms=3, loss=0.1))
+        dests = [m.add_destination(i, f"test.det.{i}") for i in range(5)]
+        for i, d in enumerate(dests):
+            m.announce_every(i, d, first_s=0.1 * i, period_s=5.0)
+        t = sim.inject_traffic(m, 0, dests[4], count=15, size=50, interval_s=0.3, start_s=2.0)
+        m.run(20.0)
+        stats = [m.node_stats(i) for i in range(5)]
+        return (m.events(), m.link_bytes(), m.class_totals(), stats, [m.receive_errors(i) for i in range(5)],
+                t.payloads, t.delivered, m.events_run)
+
+    a, b = run(7), run(7)
+    assert a == b
+    assert len(a[0]) > 20
+    assert run(8)[0] != a[0]
+
+
+def test_convergence_and_routes_of_a_line():
+    m = line_mesh(4)
+    dests = [m.add_destination(i, f"test.conv.{i}") for i in range(4)]
+    for i, d in enumerate(dests):
+        m.announce(i, d)
+    t = sim.convergence_time(m, step_s=0.25, limit_s=30)
+    assert t is not None and 0 <= t <= 1.0
+    assert sim.converged(m)[0]
+    assert sim.HAS_ROUTES
+    for node in range(4):
+        routes = {r["destination"]: r for r in m.routes(node) if r["active"]}
+        for other in range(4):
+            if other == node:
+                continue
+            r = routes[dests[other]]
+            assert r["hop_count"] == abs(other - node)  # the line's distance
+            assert r["state"] == "active" and not r["failed"]
+            assert r["iface"] == (0 if other < node or node == 0 else 1)
+            assert r["cost"] == 0 and r["cumulative_cost"] == 0  # no relay fees
+            assert r["worst_latency_ms"] == 1
+
+
+def test_routes_of_a_three_node_line_have_its_hop_counts():
+    assert sim.HAS_ROUTES
+    m = line_mesh(3)
+    dests = [m.add_destination(i, f"test.r.{i}") for i in range(3)]
+    for i, d in enumerate(dests):
+        m.announce(i, d)
+    m.run(2.0)
+    hops = {r["destination"]: r["hop_count"] for r in m.routes(0) if r["active"]}
+    assert hops == {dests[1]: 1, dests[2]: 2}
+    hops = {r["destination"]: r["hop_count"] for r in m.routes(1) if r["active"]}
+    assert hops == {dests[0]: 1, dests[2]: 1}
+    assert m.identity_hash(1) in {r["next_hop"] for r in m.routes(0)}
+
+
+def test_convergence_waits_for_the_next_announce():
+    # Link 2 (node 2 - node 3) is down when everyone first announces; it comes back at 3 s, and the
+    # tables are complete only after the periodic announces of 10 s have crossed it.
+    m = line_mesh(4)
+    dests = [m.add_destination(i, f"test.late.{i}") for i in range(4)]
+    m.set_link_up(2, False)
+    for i, d in enumerate(dests):
+        m.announce_every(i, d, first_s=0.0, period_s=10.0)
+    m.at(3.0, lambda: m.set_link_up(2, True))
+    m.run(4.0)
+    assert not sim.converged(m)[0]
+    t = sim.convergence_time(m, step_s=0.5, limit_s=60)
+    assert t is not None and 6.0 <= t <= 6.5
+
+
+def test_convergence_gives_up_after_the_limit():
+    m = sim.Mesh()
+    for _ in range(3):
+        m.add_node()
+    m.connect(0, 1, sim.LinkParams())
+    m.connect(1, 2, sim.LinkParams(loss=1.0))  # connected, but nothing gets through
+    dests = [m.add_destination(i, f"test.never.{i}") for i in range(3)]
+    for i, d in enumerate(dests):
+        m.announce(i, d)
+    assert sim.convergence_time(m, step_s=1.0, limit_s=5.0) is None
+    assert m.now == 5.0
+
+
+def test_node_configuration():
+    assert "auto_announce" in sim.CONFIG_KEYS
+    # Nodes that announce by themselves (first boot): no announce call, and still every route.
+    m = sim.Mesh(seed=2, auto_announce=True, policy="fastest", relay_fee=5)
+    m.build(sim.line(3), sim.LinkParams(latency_ms=3))
+    dests = [m.add_destination(i, f"test.auto.{i}") for i in range(3)]
+    assert m.announced == set(dests)
+    t = sim.convergence_time(m, step_s=0.25, limit_s=30)
+    assert t is not None
+    assert m.class_totals()["announce"]["frames_sent"] >= 3
+    if sim.HAS_ROUTES:
+        r = {x["destination"]: x for x in m.routes(0) if x["active"]}
+        assert r[dests[1]]["hop_count"] == 1 and r[dests[2]]["hop_count"] == 2
+        assert r[dests[2]]["worst_latency_ms"] == 3
+    quiet = sim.Mesh(auto_announce=False)
+    quiet.build(sim.line(2), sim.LinkParams())
+    d = quiet.add_destination(1, "test.quiet")
+    quiet.run(5.0)
+    assert quiet.announced == set() and quiet.class_totals()["announce"]["frames_sent"] == 0
+    quiet.announce(1, d)
+    assert quiet.announced == {d}
+
+
+def test_topologies():
+    assert sim.line(4).edges == ((0, 1), (1, 2), (2, 3))
+    g = sim.grid(3, 2)
+    assert g.n == 6 and set(g.edges) == {(0, 1), (1, 2), (3, 4), (4, 5), (0, 3), (1, 4), (2, 5)}
+    r = sim.random_geometric(60, 0.25, seed=3)
+    assert len(r.positions) == 60
+    brute = {(i, j) for i in range(60) for j in range(i + 1, 60)
+             if math.dist(r.positions[i], r.positions[j]) < 0.25}
+    assert set(r.edges) == brute
+    assert sim.random_geometric(60, 0.25, seed=3) == r != sim.random_geometric(60, 0.25, seed=4)
+    e = sim.from_edges(4, [(0, 2), (2, 3)])
+    assert e.distances(0) == {0: 0, 2: 1, 3: 2} and not e.is_connected()
+    m = sim.Mesh()
+    assert m.build(g, sim.LinkParams()) == list(range(7))
+    assert [m.interfaces(i) for i in range(6)] == g.degrees() == [2, 3, 2, 2, 3, 2]
+
+
+def test_connect_ports_and_shared_radio():
+    m = sim.Mesh(gossip=False)
+    for _ in range(3):
+        m.add_node()
+    assert m.connect((0, 0), (1, 0)) == 0
+    assert m.connect((0, 0), (2, 0)) == 1  # node 0's interface 0 reaches both: a broadcast radio
+    assert m.interfaces(0) == 1
+    d = m.add_destination(0, "test.radio")
+    m.announce(0, d)
+    m.run(1.0)
+    assert sorted(e["node"] for e in m.events(kind="announce")) == [1, 2]
+    assert m.connect(1, 2) == 2 and m.interfaces(1) == 2  # a new interface at each end
+
+
+def test_bad_arguments_raise_value_error():
+    m = line_mesh(3)
+    d = m.add_destination(2, "test.bad")
+    bad = [
+        lambda: sim.Mesh(seed=-1),
+        lambda: sim.Mesh(no_such_option=1),
+        lambda: sim.Mesh(policy="random"),
+        lambda: sim.LinkParams(loss=1.5),
+        lambda: sim.LinkParams(latency_ms=-1),
+        lambda: sim.LinkParams(bitrate_bps=-5),
+        lambda: sim.LinkParams(lora="SF7"),
+        lambda: sim.LoRa(sf=13),
+        lambda: sim.LoRa(coding_rate=5),
+        lambda: sim.LoRa(bandwidth_hz=0),
+        lambda: sim.line(-1),
+        lambda: sim.random_geometric(10, 0),
+        lambda: sim.from_edges(3, [(0, 3)]),
+        lambda: sim.from_edges(3, [(1, 1)]),
+        lambda: m.build("line", sim.LinkParams()),
+        lambda: m.add_destination(3, "x.y"),
+        lambda: m.add_destination(2, "test.bad"),  # already registered
+        lambda: m.announce(5, d),
+        lambda: m.announce(-1, d),
+        lambda: m.announce(0, d),  # not node 0's destination
+        lambda: m.announce(2, d[:15]),
+        lambda: m.announce_every(2, d, 0, 0),
+        lambda: m.open_link(0, d),  # no path yet
+        lambda: m.send(0, bytes(16), b"x"),  # no such link
+        lambda: m.send(0, bytes(16), b"x" * (sim.LINK_MDU + 1)),
+        lambda: m.run(-1),
+        lambda: m.run(float("nan")),
+        lambda: m.connect(0, 0),
+        lambda: m.connect((0, 99), 1),
+        lambda: m.crash(3),
+        lambda: m.node_stats(7),
+        lambda: m.routes(9),
+        lambda: m.path(4, d),
+        lambda: m.set_link_up(2, False),
+        lambda: m.link_params(5),
+        lambda: m.events(node=3),
+        lambda: m.at(1.0, "not callable"),
+        lambda: sim.inject_traffic(m, 0, d, count=-1),
+        lambda: sim.inject_traffic(m, 0, d, count=1, size=2),
+        lambda: sim.inject_traffic(m, 2, d, count=1),  # to itself
+        lambda: sim.inject_traffic(m, 0, 1, count=1),  # node 1 has no destination
+        lambda: sim.convergence_time(m, step_s=0),
+        lambda: sim.gossip_overhead(m, classes=("nonsense",)),
+    ]
+    for i, fn in enumerate(bad):
+        with pytest.raises(ValueError):
+            fn()
+            pytest.fail(f"case {i} did not raise")
+    with pytest.raises(ValueError, match="no node 5"):
+        m.announce(5, d)
+    with pytest.raises(ValueError, match="coding_rate"):
+        sim.LoRa(coding_rate=5)
+    with pytest.raises(ValueError, match="not_found"):
+        m.open_link(0, d)
+    no_log = sim.Mesh(keep_log=False)
+    with pytest.raises(ValueError, match="keep_log"):
+        no_log.events()
+
+
+def test_callbacks_cannot_run_the_mesh_and_errors_propagate():
+    m = line_mesh(2)
+
+    def nested():
+        m.run(1.0)
+
+    m.at(0.5, nested)
+    with pytest.raises(ValueError, match="scheduled callback"):
+        m.run(1.0)
+
+    def boom():
+        raise KeyError("boom")
+
+    m.at(m.now + 0.1, boom)
+    with pytest.raises(KeyError):
+        m.run(1.0)
+    m.run(1.0)  # usable afterwards
+
+
+def test_mesh_is_collected():
+    import gc
+    import weakref
+
+    m = line_mesh(2)
+    d = m.add_destination(1, "test.gc")
+    m.announce(1, d)
+    sim.inject_traffic(m, 0, d, count=3, interval_s=0.1)
+    m.run(0.2)
+    ref = weakref.ref(m)
+    del m
+    gc.collect()
+    assert ref() is None
+
+
+def test_module_docstring_example():
+    import doctest
+
+    assert doctest.testmod(sim).failed == 0
+
+
+def test_example_plots_a_png(tmp_path):
+    pytest.importorskip("matplotlib", reason="python3-matplotlib is not installed (the example plots with "
+                                             "it)")
+    out = tmp_path / "conv.png"
+    env = dict(os.environ)
+    pkg = pathlib.Path(sim.__file__).resolve().parents[1]
+    env["PYTHONPATH"] = os.pathsep.join([str(pkg)] + [p for p in [env.get("PYTHONPATH")] if p])
+    r = subprocess.run([sys.executable, str(EXAMPLE), "--sizes", "4", "6", "--out", str(out)],
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "nodes" in r.stdout
