@@ -160,7 +160,7 @@ def main(argv=None):
         return 1
     rows = []
     for n in args.sizes:
-        for gossip in (True, False) if sim.HAS_GOSSIP else (False,):
+        for gossip in (True, False):
             rows.append(measure(sim, n, gossip, args))
     print_table(rows, args)
     plot(plt, rows, args)

@@ -150,6 +150,7 @@ public:
         name_hash name{};
         std::uint64_t lamport = 0;  ///< NEXUS extension TLV 0x01, else the random hash's timestamp
         truncated_hash owner{};     ///< identity hash of public_key
+        bool dirty = false;         ///< our offer changed: push it (gossip)
     };
 
     node(identity<P>&& id, R& rng, const node_config& config = {}) noexcept
@@ -227,7 +228,7 @@ public:
         for (const auto& d : destinations_)
             if (d.hash == hash) return fail(error::invalid_argument);
         if (destinations_.full()) return fail(error::full);
-        (void)destinations_.push_back(destination_entry{hash, name, accept_links, true, timestamp{}, 0});
+        (void)destinations_.push_back(destination_entry{hash, name, accept_links, true, timestamp{}, 0, false});
         return hash;
     }
 
@@ -453,6 +454,7 @@ private:
         bool announce_due = true;    ///< auto_announce: a trigger fired
         timestamp next_announce{};   ///< auto_announce: periodic refresh
         std::uint64_t lamport = 0;   ///< Lamport time of our last announce of it
+        bool dirty = false;          ///< our offer changed: push it (gossip)
     };
     struct link_slot {
         std::optional<link_type> l;
@@ -569,6 +571,7 @@ private:
         const bool replace = old == nullptr || now >= old->expires || e.hops <= old->hops || e.emitted > old->emitted;
         if (replace) {
             if (old != nullptr && old->lamport > e.lamport && now < old->expires) e.lamport = old->lamport;
+            if (old != nullptr) e.dirty = old->dirty;
             if (paths_.full() && old == nullptr) evict_one_path(now);
             (void)paths_.insert_or_assign(dest, e);
         } else if (e.lamport > old->lamport) {
@@ -762,6 +765,7 @@ private:
         wire::compact_path_cost cost{};
         std::uint64_t lamport = 0;
         bool active = false;
+        bool estimate = false;  ///< taken from a relayed announce (path bloom unknown_path())
         friend constexpr bool operator==(const best_snapshot&, const best_snapshot&) noexcept = default;
     };
 
@@ -813,11 +817,14 @@ private:
             };
             for (const auto& d : n_->destinations_)
                 if (!consider(n_->own_offer(d, iface))) return false;
-            const truncated_hash* last = nullptr;
-            for (const auto& e : n_->routes_) {
-                if (last != nullptr && *last == e.destination) continue;
-                last = &e.destination;
-                if (!consider(n_->offer(e.destination, iface, now))) return false;
+            // The table's destinations from a random entry on, wrapping: neighbours answering the
+            // same summary with one packet each then send different offers.
+            const routing::routing_entry* entries = n_->routes_.begin();
+            const std::size_t size = n_->routes_.size();
+            for (std::size_t k = 0; k < size; ++k) {
+                const std::size_t i = (start + k) % size;
+                if (i > 0 && entries[i - 1].destination == entries[i].destination) continue;
+                if (!consider(n_->offer(entries[i].destination, iface, now))) return false;
             }
             cursor = 0;
             return true;
@@ -838,6 +845,7 @@ private:
         truncated_hash peer{};  ///< the neighbour whose summary we answer / whose delta we merge
         interface_id iface = 0;
         mutable std::size_t cursor = 0;  ///< where a delta cut short by its packet resumes
+        std::size_t start = 0;           ///< the table entry the delta starts from
 
     private:
         node* n_;
@@ -874,10 +882,12 @@ private:
     }
 
     /// Our offer of a destination we route to, over `iface`: the best active path after our own hop;
-    /// a withdrawal when we hold only stale or failed paths; none when we hold none.
+    /// a withdrawal when we hold only stale or failed paths; none when we hold none or only an
+    /// estimate (a relayed announce: neighbours have the announce themselves).
     std::optional<routing::advert> offer(const truncated_hash& destination, interface_id iface,
                                          timestamp now) const noexcept {
         const routing::routing_entry* best = routes_.best(destination, config_.policy, now);
+        if (best != nullptr && best->path == routing::unknown_path()) return std::nullopt;  // an estimate: not offered
         if (best != nullptr && best->active_at(now) && best->cost.hop_count + 1 < config_.max_hops) {
             routing::path_bloom path = best->path;
             routing::path_bloom_add(path, id_.hash());
@@ -918,32 +928,41 @@ private:
     best_snapshot snapshot(const truncated_hash& destination, timestamp now) const noexcept {
         const routing::routing_entry* b = routes_.best(destination, config_.policy, now);
         if (b == nullptr) return {};
-        return best_snapshot{true, b->hop, b->cost, b->lamport, b->active_at(now)};
+        return best_snapshot{true, b->hop, b->cost, b->lamport, b->active_at(now), b->path == routing::unknown_path()};
     }
 
     /// Whether a change of our best path is pushed at once (spec: "cost change > 25 %"): a path
     /// appearing or disappearing, a switch to another next hop (neighbours must see the nodes of
-    /// the path we now use, or a loop could stand until the next round), its cost code moving by
+    /// the path we now use, or a loop could stand until the next round), an estimate replaced by a
+    /// real offer (neighbours held ours as unusable) or the reverse, its cost code moving by
     /// more than 5 steps (2^(5/16) = 1.24) or its worst latency by more than a quarter. Smaller
     /// changes reach the neighbours in the next round's delta (the bloom key holds the exact cost).
     static bool significant(const best_snapshot& a, const best_snapshot& b) noexcept {
         if (a.has != b.has || a.active != b.active) return true;
         if (!a.has) return false;
         if (!(a.hop == b.hop)) return true;  // a different next hop: a different path (loop check)
+        if (a.estimate != b.estimate) return true;  // neighbours could not use an estimate
         const int dc = static_cast<int>(a.cost.cumulative_cost) - static_cast<int>(b.cost.cumulative_cost);
         return dc > 5 || dc < -5 || changed_over_quarter(a.cost.worst_latency_ms, b.cost.worst_latency_ms);
     }
 
+    /// Flags a destination (ours or one we route to) for the next push.
     void mark_dirty(const truncated_hash& destination) noexcept {
         if (!config_.gossip) return;
-        for (const auto& d : dirty_)
-            if (d == destination) return;
-        if (!dirty_.push_back(destination)) dirty_overflow_ = true;
+        bool* flag = nullptr;
+        if (destination_entry* own = find_destination(destination))
+            flag = &own->dirty;
+        else if (path_entry* pe = paths_.find(destination))
+            flag = &pe->dirty;
+        if (flag == nullptr || *flag) return;
+        *flag = true;
+        ++dirty_count_;
     }
 
     /// Feeds a verified announce into the routing table. A path we already hold keeps the cost its
     /// neighbour offered (the announce only refreshes its Lamport time and timers); a new one starts
-    /// from the origin's values, the hops travelled and the receiving interface.
+    /// from the origin's values, the hops travelled and the receiving interface -- with gossip on,
+    /// only when the announce comes straight from its origin.
     void route_from_announce(interface_id iface, const wire::packet_view& p, const path_entry& e,
                              std::span<const std::uint8_t> app_data, timestamp now) noexcept {
         const truncated_hash& dest = p.header.destination;
@@ -958,6 +977,18 @@ private:
             if (e.lamport <= old->lamport) return;
             cost = old->cost;
             path = old->path;
+        } else if (config_.gossip && p.header.hops > 0) {
+            // With gossip, paths through relays come from their offers (real costs, the nodes on
+            // the path). A relayed announce gives only hop counts: it becomes an estimate, and only
+            // while the destination has no path at all (reachable at once, as without gossip).
+            // Its path bloom is all ones, so no neighbour uses an offer built on it, and the first
+            // real offer replaces it (merge_advert).
+            if (!routes_.paths(dest).empty()) return;
+            path = routing::unknown_path();
+            const interface_metrics& m = ifaces_[iface].metrics;
+            cost.hop_count = static_cast<std::uint8_t>(std::min<unsigned>(255u, e.hops));
+            cost.worst_latency_ms = std::max(cost.worst_latency_ms, m.latency_ms);
+            cost.bottleneck_bps = std::min(cost.bottleneck_bps, wire::encode_bandwidth(m.bandwidth_bps));
         } else {
             if (wire::is_nexus_extension(app_data))
                 if (auto ext = wire::parse_announce_ext(app_data)) cost = ext->path_cost;
@@ -1000,6 +1031,15 @@ private:
                 routes_.update(routing::route_update{a.destination, hop, a.cost, a.lamport, 0, a.path}, now, &config_.policy);
             if (!routing::accepted(o))
                 return refuse(o == routing::update_outcome::discarded_older ? error::replayed : error::full);
+            // A real offer replaces the estimates taken from relayed announces.
+            for (;;) {
+                const routing::routing_entry* est = nullptr;
+                for (const auto& x : routes_.paths(a.destination))
+                    if (x.path == routing::unknown_path()) est = &x;
+                if (est == nullptr) break;
+                const routing::next_hop h = est->hop;
+                (void)routes_.erase(a.destination, h);
+            }
         }
         ++stats_.adverts_merged;
         if (significant(before, snapshot(a.destination, now))) mark_dirty(a.destination);
@@ -1037,7 +1077,7 @@ private:
             const auto rounds = static_cast<std::int64_t>(n.down ? config_.timers.evict_rounds : config_.timers.down_rounds);
             t = std::min(t, n.last_heard + round * rounds);
         }
-        if (!dirty_.empty() || dirty_overflow_) t = std::min(t, push_at_);
+        if (dirty_count_ > 0) t = std::min(t, push_at_);
         return t;
     }
 
@@ -1056,7 +1096,7 @@ private:
             if (!st.budget) st.budget.emplace(gossip_bps(st.metrics), now);
             if (now >= st.next_round) run_round(static_cast<interface_id>(i), now);
         }
-        if (!dirty_.empty() || dirty_overflow_) {
+        if (dirty_count_ > 0) {
             if (push_at_ == timestamp{}) {
                 // A random 50-500 ms before pushing: two neighbours that learn of each other's
                 // change at the same instant would otherwise both switch to the other's old path
@@ -1064,7 +1104,7 @@ private:
                 std::array<std::uint8_t, 2> r{};
                 rng_->fill(r);
                 const auto jitter = duration::milliseconds(50 + (r[0] | r[1] << 8) % 450);
-                push_at_ = std::max(next_push_, now + jitter);
+                push_at_ = std::max(next_push_, now) + jitter;
             }
             if (now >= push_at_) push_dirty(now);
         }
@@ -1135,39 +1175,53 @@ private:
         next_push_ = now + duration::seconds(1);
         push_at_ = timestamp{};
         bool all_sent = true;
-        if (!dirty_overflow_) {
-            for (std::size_t i = 0; i < interfaces_; ++i) {
-                const auto iface = static_cast<interface_id>(i);
+        for (std::size_t i = 0; i < interfaces_; ++i) {
+            const auto iface = static_cast<interface_id>(i);
+            // The flagged destinations, ours first, in order: position `next` is where the next
+            // packet starts.
+            const std::size_t own_count = destinations_.size();
+            const std::size_t total = own_count + paths_.size();
+            std::size_t next = 0;
+            while (next < total) {
                 const std::size_t room = gossip_room(iface, now);
                 constexpr std::size_t head = gossip::message_header_bytes + gossip::delta_section_header_bytes;
-                if (room < head + gossip::item_prefix_bytes + routing::advert_size) continue;
+                if (room < head + gossip::item_prefix_bytes + routing::advert_size) break;  // no budget left
                 std::array<std::uint8_t, gossip::max_envelope_message> msg{};
                 gossip::delta_sink sink(std::span<std::uint8_t>(msg.data() + head, room - head), room - head);
-                for (const auto& d : dirty_) {
+                for (; next < total; ++next) {
                     std::optional<routing::advert> a;
-                    if (const destination_entry* own = find_destination(d))
-                        a = own_offer(*own, iface);
-                    else
-                        a = offer(d, iface, now);
+                    if (next < own_count) {
+                        const destination_entry& own = destinations_[next];
+                        if (!own.dirty) continue;
+                        a = own_offer(own, iface);
+                    } else {
+                        const auto& pe = paths_.begin()[next - own_count];
+                        if (!pe.value.dirty) continue;
+                        a = offer(pe.key, iface, now);
+                    }
                     if (!a) continue;
                     std::array<std::uint8_t, routing::advert_size> item{};
                     (void)routing::encode_advert(*a, item);
                     if (!sink.put(item)) break;
                 }
-                if (sink.items() == 0) continue;
+                if (sink.items() == 0) break;
                 msg[0] = gossip::delta_message_type;
                 msg[1] = gossip::round_message_version;
                 msg[2] = 1;
                 msg[3] = routing::routing_kind_id;
                 store16_le(msg.data() + 4, static_cast<std::uint16_t>(sink.items()));
                 const std::size_t size = head + sink.bytes();
-                if (!st_spend(iface, size, now)) continue;
-                if (!send_gossip(iface, std::span<const std::uint8_t>(msg.data(), size), now)) all_sent = false;
+                if (!st_spend(iface, size, now)) break;
+                if (!send_gossip(iface, std::span<const std::uint8_t>(msg.data(), size), now)) {
+                    all_sent = false;
+                    break;
+                }
             }
         }
         if (!all_sent) return;  // the outbox was full: the same changes go again in a second
-        dirty_.clear();
-        dirty_overflow_ = false;
+        for (auto& d : destinations_) d.dirty = false;
+        for (auto& pe : paths_) pe.value.dirty = false;
+        dirty_count_ = 0;
     }
     bool st_spend(interface_id iface, std::size_t bytes, timestamp now) noexcept {
         return ifaces_[iface].budget->try_spend(gossip::tier::routing, bytes, now);
@@ -1208,7 +1262,10 @@ private:
         const std::uint8_t type = env->message[0];
         if (type == gossip::summary_message_type) {
             kind_.cursor = 0;
-            for (int part = 0; part < 4; ++part) {
+            std::array<std::uint8_t, 4> r{};
+            rng_->fill(r);
+            kind_.start = static_cast<std::size_t>(r[0] | r[1] << 8 | r[2] << 16 | std::uint32_t{r[3]} << 24);
+            for (int part = 0; part < 8; ++part) {
                 std::array<std::uint8_t, gossip::max_envelope_message> msg{};
                 const std::size_t room = gossip_room(iface, now);
                 auto rep = mux_.answer_summary(env->message, std::span<std::uint8_t>(msg.data(), room), *st.budget, now);
@@ -1260,8 +1317,7 @@ private:
     routing_table_type routes_;
     std::array<iface_state, MaxInterfaces> ifaces_{};
     static_vector<neighbour_info, MaxNeighbours> neighbours_{};
-    static_vector<truncated_hash, 32> dirty_{};
-    bool dirty_overflow_ = false;
+    std::size_t dirty_count_ = 0;  ///< destinations flagged dirty (ours and paths_)
     timestamp next_push_{};
     timestamp push_at_{};  ///< when the pending changes go out (unset: not yet scheduled)
     timestamp next_expire_{};

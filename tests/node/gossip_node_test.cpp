@@ -255,7 +255,8 @@ TEST_CASE("gossip node: forged, malformed and replayed gossip is refused without
         bad_version[1] = 2;
         bytes repeated_kind = delta_of({item});
         repeated_kind[2] = 2;  // two sections...
-        repeated_kind.insert(repeated_kind.end(), {nexus::routing::routing_kind_id, 1, 0, 46, 0});
+        repeated_kind.insert(repeated_kind.end(), {nexus::routing::routing_kind_id, 1, 0,
+                                                   static_cast<std::uint8_t>(nexus::routing::advert_size), 0});
         repeated_kind.insert(repeated_kind.end(), item.begin(), item.end());  // ...of the same kind
         const bytes unknown_type{0x07, 1, 0};
         const std::vector<std::pair<bytes, error>> cases{
@@ -355,17 +356,23 @@ TEST_CASE("gossip node: a forged announce is refused and changes no route") {
 }
 
 TEST_CASE("gossip node: the path bloom of an advert") {
+    // 256 bits, k = 3: an identity hash sets bits h[0], h[1], h[2] (routing/advert.hpp).
     truncated_hash a{}, b{};
-    a[0] = 5;     // bits 5 and 0
-    b[0] = 0x80;  // (0x80 | 0 << 8) & 127 = bit 0
-    b[1] = 0;
-    b[2] = 9;  // bit 9
+    a[0] = 5;
+    a[1] = 0;
+    a[2] = 200;  // bits 5, 0, 200
+    b[0] = 9;
+    b[1] = 5;
+    b[2] = 200;  // bits 9, 5, 200
     nexus::routing::path_bloom p{};
     nexus::routing::path_bloom_add(p, a);
     CHECK(p[0] == 0x21);  // bits 0 and 5
+    CHECK(p[25] == 0x01);  // bit 200
     CHECK(nexus::routing::path_bloom_contains(p, a));
     CHECK_FALSE(nexus::routing::path_bloom_contains(p, b));  // bit 9 unset
     nexus::routing::path_bloom_add(p, b);
     CHECK(p[1] == 0x02);  // bit 9
     CHECK(nexus::routing::path_bloom_contains(p, b));
+    CHECK(nexus::routing::path_bloom_contains(nexus::routing::unknown_path(), a));
+    CHECK(nexus::routing::advert_size == 16 + 8 + 6 + 32);
 }

@@ -47,6 +47,7 @@ from .node import (  # noqa: F401
     run_mesh,
 )
 from . import routing  # noqa: F401  (ring distance, policies, routing table, bloom, budget)
+from . import sim  # noqa: F401  (the simulator research API)
 from . import wire  # noqa: F401  (HDLC / KISS framing, path cost, announce extension)
 from .wire import (  # noqa: F401
     AnnounceExtension,
@@ -91,6 +92,7 @@ __all__ = [
     "NodeEvent",
     "run_mesh",
     "routing",
+    "sim",
     "wire",
     "AnnounceExtension",
     "HdlcDecoder",

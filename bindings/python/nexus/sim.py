@@ -2,8 +2,8 @@
 
 ``nexus.sim`` drives the C++ simulator (sim/include/nexus/sim, docs/sim.md): a deterministic
 discrete-event clock, links with bitrate, latency, loss, duplex and LoRa time on air, and one real
-``nexus::node`` per simulated node (its announces, links, transport and, when the build has it,
-gossip). Everything comes back as plain Python data: ints, floats, bytes, lists and dicts.
+``nexus::node`` per simulated node (its announces, links, transport, routing table and gossip
+round). Everything comes back as plain Python data: ints, floats, bytes, lists and dicts.
 
 Units: time in **seconds** (floats; the clock counts microseconds), latencies in milliseconds,
 bitrates in bits per second. Nodes are ints 0..n-1; medium links are ints 0..link_count-1 (not to
@@ -43,12 +43,8 @@ from ._nexus import sim as _native
 
 #: Traffic classes the medium counts frames in (medium.hpp ``traffic``), by class number.
 TRAFFIC_CLASSES: Tuple[str, ...] = tuple(n for n in _native.TRAFFIC_CLASSES if not n.startswith("class_"))
-#: Node configuration keys this build understands (``Mesh(**config)``, ``add_node(**config)``).
+#: Node configuration keys (``Mesh(**config)``, ``add_node(**config)``).
 CONFIG_KEYS: Tuple[str, ...] = tuple(_native.CONFIG_KEYS)
-#: Whether this build exposes the nodes' routing tables (:meth:`Mesh.routes`).
-HAS_ROUTES: bool = bool(_native.HAS_ROUTES)
-#: Whether the nodes of this build can run the gossip round (``Mesh(gossip=True)``).
-HAS_GOSSIP: bool = "gossip" in CONFIG_KEYS
 #: Fixed capacities of a simulated node: interfaces, destinations, paths, links, ...
 CAPACITIES: Dict[str, int] = dict(_native.SIM_CAPACITIES)
 #: Largest message :meth:`Mesh.send` takes, bytes.
@@ -284,22 +280,20 @@ class Mesh:
 
     seed makes the run reproducible (identities, announce randomness, link keys, loss draws).
     transport=True makes every node a transport node (it relays for others: needed for multi-hop
-    meshes); gossip=True runs the tier-1 gossip round on every node when the build has it
-    (:data:`HAS_GOSSIP`; ignored otherwise). keep_log=True keeps every node event for
-    :meth:`events` (the helpers need it). Further keyword arguments are node configuration
-    (:data:`CONFIG_KEYS`: e.g. path_lifetime_ms, establishment_timeout_ms, max_hops, and where the
-    build has them policy ('cheapest', 'fastest', 'balanced', 'most_reliable'), auto_announce,
-    relay_fee, announce_interval_ms, gossip_interval_ms); they apply to every node unless
-    add_node / build override them."""
+    meshes); gossip=True runs the tier-1 gossip round on every node. keep_log=True keeps every
+    node event for :meth:`events` (the helpers need it). Further keyword arguments are node
+    configuration (:data:`CONFIG_KEYS`: e.g. path_lifetime_ms, establishment_timeout_ms, max_hops,
+    policy ('cheapest', 'fastest', 'balanced', 'most_reliable'), auto_announce, relay_fee,
+    announce_interval_ms, gossip_interval_ms); they apply to every node unless add_node / build
+    override them."""
 
     def __init__(self, seed: int = 1, gossip: bool = True, transport: bool = True, keep_log: bool = True,
                  **config):
         _int(seed, "seed", 0, 2**64 - 1)
         base = dict(config)
         base["transport"] = bool(transport)
-        if HAS_GOSSIP:
-            base["gossip"] = bool(gossip)
-        self.gossip: bool = bool(gossip) and HAS_GOSSIP
+        base["gossip"] = bool(gossip)
+        self.gossip: bool = bool(gossip)
         self.seed = seed
         self._core = _native.MeshCore(seed, self._config(base))
         self._core.keep_log(bool(keep_log))
@@ -322,7 +316,7 @@ class Mesh:
         for key, value in config.items():
             if key not in CONFIG_KEYS:
                 known = ", ".join(CONFIG_KEYS)
-                raise ValueError(f"unknown node config key {key!r} (this build knows: {known})")
+                raise ValueError(f"unknown node config key {key!r} (known: {known})")
             if key in ("transport", "gossip", "auto_announce", "require_identify"):
                 value = bool(value)
             elif key == "policy":
@@ -584,7 +578,8 @@ class Mesh:
     def node_stats(self, node: int) -> Dict[str, int]:
         """The node's counters (node.hpp node_stats): received, sent, forwarded, duplicates,
         malformed, announces_valid, announces_rejected, links_rejected, no_route, and the gossip
-        counters where the build has them. A crashed node has none (ValueError)."""
+        counters gossip_sent, gossip_bytes_sent, gossip_received, gossip_rejected, adverts_merged,
+        adverts_refused, neighbours_down, announces_sent. A crashed node has none (ValueError)."""
         return self._core.node_stats(self._node(node))
 
     def identity_hash(self, node: int) -> bytes:
@@ -596,13 +591,12 @@ class Mesh:
         return self._core.path(self._node(node), self._dest(dest))
 
     def routes(self, node: int) -> List[dict]:
-        """The node's routing table (needs :data:`HAS_ROUTES`): one dict per path with
-        destination, iface, next_hop (address), cumulative_cost (code) and cost (decoded, uNXS per
-        byte), worst_latency_ms, bottleneck (code) and bottleneck_bps (decoded), hop_count,
-        reliability (0 unknown..255), state ('active' / 'stale'), failed, active (usable now),
-        lamport, last_updated_ms, expires_ms."""
-        if not HAS_ROUTES:
-            raise ValueError("this build's node has no routing table accessor (node.hpp routes())")
+        """The node's routing table: one dict per path with destination, iface, next_hop
+        (address), cumulative_cost (code) and cost (decoded, uNXS per byte), worst_latency_ms,
+        bottleneck (code) and bottleneck_bps (decoded), hop_count, reliability (0 unknown..255),
+        state ('active' / 'stale'), failed, active (usable now), lamport, path_bloom (32 bytes:
+        the 128-bit bloom filter of the identity hashes of the nodes on the path, routing/advert.hpp
+        path_bloom), last_updated_ms, expires_ms."""
         return self._core.routes(self._node(node))
 
     def link_bytes(self) -> List[dict]:
@@ -837,9 +831,9 @@ def converged(mesh: Mesh) -> Tuple[bool, tuple]:
     snap = []
     for i in up:
         wanted = [d for d, o in dests if o != i and o in comp and comp[o] == comp[i]]
-        # Native: whether each wanted destination has an active route (the announce path where the
-        # build has no routes()), and a fingerprint of the table's paths (destination, next hop,
-        # cost summary, reliability, state, failed; not the Lamport times or timers).
+        # Native: whether each wanted destination has an active route, and a fingerprint of the
+        # table's paths (destination, next hop, cost summary, reliability, state, failed; not the
+        # Lamport times or timers).
         node_ok, digest = mesh._core.route_check(i, wanted)
         ok = ok and node_ok
         snap.append((i, digest))
@@ -887,13 +881,11 @@ def gossip_overhead(mesh: Mesh, classes: Optional[Sequence[str]] = None) -> dict
     (busy_us / (channels * elapsed), channels = 2 for full duplex, 1 for half duplex and LoRa;
     for bitrate links busy_us = 8 * bytes / bitrate, so this is the bitrate share).
 
-    classes defaults to ('announce', 'gossip') when the medium has a gossip class, else
-    ('announce', 'data'): node.hpp sends no non-link data but gossip messages, so the 'data' class
-    is gossip there. Returns elapsed_s, classes, bytes, frames, per_link (link, bytes, bps,
-    fraction) and mean_fraction / max_fraction over links (links with bitrate 0 and no air time
-    have fraction None and are left out of the mean)."""
+    classes defaults to ('announce', 'gossip'). Returns elapsed_s, classes, bytes, frames,
+    per_link (link, bytes, bps, fraction) and mean_fraction / max_fraction over links (links with
+    bitrate 0 and no air time have fraction None and are left out of the mean)."""
     if classes is None:
-        classes = ("announce", "gossip") if "gossip" in TRAFFIC_CLASSES else ("announce", "data")
+        classes = ("announce", "gossip")
     for c in classes:
         if c not in TRAFFIC_CLASSES:
             raise ValueError(f"unknown traffic class {c!r} (known: {', '.join(TRAFFIC_CLASSES)})")
@@ -926,8 +918,6 @@ def gossip_overhead(mesh: Mesh, classes: Optional[Sequence[str]] = None) -> dict
 __all__ = [
     "CAPACITIES",
     "CONFIG_KEYS",
-    "HAS_GOSSIP",
-    "HAS_ROUTES",
     "LINK_MDU",
     "TRAFFIC_CLASSES",
     "LinkParams",

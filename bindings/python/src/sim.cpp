@@ -7,10 +7,8 @@
 // ValueError with a message naming them; refusals of the node (no path, link not active...) raise
 // ValueError carrying the nexus error name.
 //
-// Parts of node.hpp that are being added (node_config gossip / auto_announce / policy /
-// relay_fee, node::routes()) are detected at compile time with requires-expressions, so this
-// file builds against node.hpp with or without them; CONFIG_KEYS and HAS_ROUTES tell Python what
-// the build has.
+// Node configuration is a dict of CONFIG_KEYS (node_config's fields, durations in milliseconds,
+// the path policy by name); routes are node::routes() (routing/routing_table.hpp routing_entry).
 //
 // Python callbacks scheduled with schedule() do not capture Python objects in the medium's event
 // queue (that would be an uncollectable cycle through the native object): the event carries a
@@ -104,12 +102,6 @@ const char* reason_name(nexus::close_reason r) {
     return "unknown";
 }
 
-/// Names a traffic class `gossip` when medium.hpp's enum has one.
-template <class T>
-void name_gossip_class(std::vector<std::string>& names) {
-    if constexpr (requires { T::gossip; }) names.at(static_cast<std::size_t>(T::gossip)) = "gossip";
-}
-
 /// Names of the medium's traffic classes (medium.hpp `traffic`), by class number; "class_N" for a
 /// number the enum does not name.
 std::vector<std::string> traffic_names() {
@@ -122,7 +114,7 @@ std::vector<std::string> traffic_names() {
     set(ns::traffic::link_data, "link_data");
     set(ns::traffic::data, "data");
     set(ns::traffic::other, "other");
-    name_gossip_class<ns::traffic>(names);
+    set(ns::traffic::gossip, "gossip");
     return names;
 }
 
@@ -183,28 +175,7 @@ ns::link_params make_link(const py::tuple& t) {
     return p;
 }
 
-// ---- node_config, with the parts node.hpp may or may not have yet -------------------------------------
-
-template <class C>
-constexpr bool has_gossip = requires(C c) {
-    c.gossip = true;
-};
-template <class C>
-constexpr bool has_auto_announce = requires(C c) {
-    c.auto_announce = true;
-};
-template <class C>
-constexpr bool has_relay_fee = requires(C c) {
-    c.relay_fee = 1u;
-};
-template <class C>
-constexpr bool has_timers = requires(C c) {
-    c.timers.gossip_interval = nexus::duration::seconds(1);
-};
-template <class C>
-constexpr bool has_policy = requires(C c) {
-    c.policy = nexus::routing::path_policy::cheapest();
-};
+// ---- node_config -------------------------------------------------------------------------------------
 
 std::vector<std::string> config_keys() {
     std::vector<std::string> k{"transport",
@@ -216,20 +187,17 @@ std::vector<std::string> config_keys() {
                                "inactivity_timeout_ms",
                                "rotate_interval_ms",
                                "link_bandwidth_bps",
-                               "require_identify"};
-    if constexpr (has_gossip<nexus::node_config>) k.emplace_back("gossip");
-    if constexpr (has_auto_announce<nexus::node_config>) k.emplace_back("auto_announce");
-    if constexpr (has_policy<nexus::node_config>) k.emplace_back("policy");
-    if constexpr (has_relay_fee<nexus::node_config>) k.emplace_back("relay_fee");
-    if constexpr (has_timers<nexus::node_config>) {
-        k.emplace_back("announce_interval_ms");
-        k.emplace_back("gossip_interval_ms");
-    }
+                               "require_identify",
+                               "gossip",
+                               "auto_announce",
+                               "policy",
+                               "relay_fee",
+                               "announce_interval_ms",
+                               "gossip_interval_ms"};
     return k;
 }
 
-template <class C>
-void apply_config(C& c, const py::dict& d) {
+void apply_config(nexus::node_config& c, const py::dict& d) {
     for (const auto& item : d) {
         const py::handle v = item.second;
         const auto key = py::cast<std::string>(item.first);
@@ -257,49 +225,40 @@ void apply_config(C& c, const py::dict& d) {
             c.link.bandwidth_bps = static_cast<std::uint64_t>(b);
         } else if (key == "require_identify") {
             c.link.require_identify = v.cast<bool>();
-        } else if (key == "gossip" && has_gossip<C>) {
-            if constexpr (has_gossip<C>) c.gossip = v.cast<bool>();
-        } else if (key == "auto_announce" && has_auto_announce<C>) {
-            if constexpr (has_auto_announce<C>) c.auto_announce = v.cast<bool>();
-        } else if (key == "relay_fee" && has_relay_fee<C>) {
-            if constexpr (has_relay_fee<C>) {
-                const auto f = v.cast<std::int64_t>();
-                if (f < 0 || f > 0xFFFFFFFFLL) throw py::value_error("node config relay_fee must be a u32");
-                c.relay_fee = static_cast<decltype(c.relay_fee)>(f);
-            }
-        } else if (key == "announce_interval_ms" && has_timers<C>) {
-            if constexpr (has_timers<C>) {
-                c.timers.announce_interval = config_ms(v, "announce_interval_ms");
-                if (c.timers.announce_interval.count_ms() == 0)
-                    throw py::value_error("node config announce_interval_ms must be > 0");
-            }
-        } else if (key == "gossip_interval_ms" && has_timers<C>) {
-            if constexpr (has_timers<C>) {
-                c.timers.gossip_interval = config_ms(v, "gossip_interval_ms");
-                if (c.timers.gossip_interval.count_ms() == 0)
-                    throw py::value_error("node config gossip_interval_ms must be > 0");
-            }
-        } else if (key == "policy" && has_policy<C>) {
-            if constexpr (has_policy<C>) {
-                const auto name = v.cast<std::string>();
-                using pp = nexus::routing::path_policy;
-                if (name == "cheapest")
-                    c.policy = pp::cheapest();
-                else if (name == "fastest")
-                    c.policy = pp::fastest();
-                else if (name == "balanced")
-                    c.policy = pp::balanced();
-                else if (name == "most_reliable")
-                    c.policy = pp::most_reliable();
-                else
-                    throw py::value_error(
-                        "node config policy must be 'cheapest', 'fastest', 'balanced' or "
-                        "'most_reliable'");
-            }
+        } else if (key == "gossip") {
+            c.gossip = v.cast<bool>();
+        } else if (key == "auto_announce") {
+            c.auto_announce = v.cast<bool>();
+        } else if (key == "relay_fee") {
+            const auto f = v.cast<std::int64_t>();
+            if (f < 0 || f > 0xFFFFFFFFLL) throw py::value_error("node config relay_fee must be a u32");
+            c.relay_fee = static_cast<std::uint32_t>(f);
+        } else if (key == "announce_interval_ms") {
+            c.timers.announce_interval = config_ms(v, "announce_interval_ms");
+            if (c.timers.announce_interval.count_ms() == 0)
+                throw py::value_error("node config announce_interval_ms must be > 0");
+        } else if (key == "gossip_interval_ms") {
+            c.timers.gossip_interval = config_ms(v, "gossip_interval_ms");
+            if (c.timers.gossip_interval.count_ms() == 0)
+                throw py::value_error("node config gossip_interval_ms must be > 0");
+        } else if (key == "policy") {
+            const auto name = v.cast<std::string>();
+            using pp = nexus::routing::path_policy;
+            if (name == "cheapest")
+                c.policy = pp::cheapest();
+            else if (name == "fastest")
+                c.policy = pp::fastest();
+            else if (name == "balanced")
+                c.policy = pp::balanced();
+            else if (name == "most_reliable")
+                c.policy = pp::most_reliable();
+            else
+                throw py::value_error(
+                    "node config policy must be 'cheapest', 'fastest', 'balanced' or 'most_reliable'");
         } else {
             std::string known;
             for (const auto& k : config_keys()) known += (known.empty() ? "" : ", ") + k;
-            throw py::value_error("unknown node config key '" + key + "' (this build knows: " + known + ")");
+            throw py::value_error("unknown node config key '" + key + "' (known: " + known + ")");
         }
     }
 }
@@ -311,44 +270,34 @@ nexus::node_config make_config(const py::dict& d) {
     return c;
 }
 
-// ---- routes, when node.hpp has them -----------------------------------------------------------------
+// ---- routes ---------------------------------------------------------------------------------------------
 
-template <class N>
-constexpr bool has_routes = requires(const N& n) {
-    n.routes().begin();
-};
-
-[[maybe_unused]] const char* route_state_name(nexus::routing::route_state s) {
+const char* route_state_name(nexus::routing::route_state s) {
     return s == nexus::routing::route_state::active ? "active" : "stale";
 }
 
-template <class N>
-py::list routes_of(const N& n, nexus::timestamp now) {
+py::list routes_of(const sim_node& n, nexus::timestamp now) {
     py::list out;
-    if constexpr (has_routes<N>) {
-        for (const auto& e : n.routes()) {
-            py::dict r;
-            r["destination"] = to_bytes(std::span<const std::uint8_t>(e.destination));
-            r["iface"] = e.hop.iface;
-            r["next_hop"] = to_bytes(std::span<const std::uint8_t>(e.hop.address));
-            r["cumulative_cost"] = e.cost.cumulative_cost;
-            r["cost"] = nexus::wire::decode_cost(e.cost.cumulative_cost);
-            r["worst_latency_ms"] = e.cost.worst_latency_ms;
-            r["bottleneck"] = e.cost.bottleneck_bps;
-            r["bottleneck_bps"] = nexus::wire::decode_bandwidth(e.cost.bottleneck_bps);
-            r["hop_count"] = e.cost.hop_count;
-            r["reliability"] = e.reliability;
-            r["state"] = route_state_name(e.state);
-            r["failed"] = e.failed;
-            r["active"] = e.active_at(now);
-            r["lamport"] = e.lamport;
-            r["last_updated_ms"] = e.last_updated.ms();
-            r["expires_ms"] = e.expires.ms();
-            out.append(std::move(r));
-        }
-    } else {
-        (void)n;
-        (void)now;
+    for (const auto& e : n.routes()) {
+        py::dict r;
+        r["destination"] = to_bytes(std::span<const std::uint8_t>(e.destination));
+        r["iface"] = e.hop.iface;
+        r["next_hop"] = to_bytes(std::span<const std::uint8_t>(e.hop.address));
+        r["cumulative_cost"] = e.cost.cumulative_cost;
+        r["cost"] = nexus::wire::decode_cost(e.cost.cumulative_cost);
+        r["worst_latency_ms"] = e.cost.worst_latency_ms;
+        r["bottleneck"] = e.cost.bottleneck_bps;
+        r["bottleneck_bps"] = nexus::wire::decode_bandwidth(e.cost.bottleneck_bps);
+        r["hop_count"] = e.cost.hop_count;
+        r["reliability"] = e.reliability;
+        r["state"] = route_state_name(e.state);
+        r["failed"] = e.failed;
+        r["active"] = e.active_at(now);
+        r["lamport"] = e.lamport;
+        r["path_bloom"] = to_bytes(std::span<const std::uint8_t>(e.path));
+        r["last_updated_ms"] = e.last_updated.ms();
+        r["expires_ms"] = e.expires.ms();
+        out.append(std::move(r));
     }
     return out;
 }
@@ -373,43 +322,28 @@ struct fingerprint {
 
 /// (every destination in `wanted` has an active route, fingerprint of the table's structure:
 /// destination, next hop, cost summary, reliability, state and failed of every path; Lamport
-/// times and timers left out). Without routes(): the announce paths of the wanted destinations.
-template <class N>
-std::pair<bool, std::uint64_t> route_check(const N& n, const std::vector<nexus::truncated_hash>& wanted,
+/// times and timers left out).
+std::pair<bool, std::uint64_t> route_check(const sim_node& n,
+                                           const std::vector<nexus::truncated_hash>& wanted,
                                            nexus::timestamp now) {
     fingerprint f;
+    for (const auto& e : n.routes()) {
+        f.add(e.destination);
+        f.add(e.hop.iface);
+        f.add(e.hop.address);
+        f.add(e.cost.cumulative_cost);
+        f.add(e.cost.worst_latency_ms);
+        f.add(e.cost.bottleneck_bps);
+        f.add(e.cost.hop_count);
+        f.add(e.reliability);
+        f.add(static_cast<std::uint64_t>(e.state));
+        f.add(e.failed);
+    }
     bool all = true;
-    if constexpr (has_routes<N>) {
-        for (const auto& e : n.routes()) {
-            f.add(e.destination);
-            f.add(e.hop.iface);
-            f.add(e.hop.address);
-            f.add(e.cost.cumulative_cost);
-            f.add(e.cost.worst_latency_ms);
-            f.add(e.cost.bottleneck_bps);
-            f.add(e.cost.hop_count);
-            f.add(e.reliability);
-            f.add(static_cast<std::uint64_t>(e.state));
-            f.add(e.failed);
-        }
-        for (const auto& d : wanted) {
-            bool found = false;
-            for (const auto& e : n.routes().paths(d)) found = found || e.active_at(now);
-            all = all && found;
-        }
-    } else {
-        for (const auto& d : wanted) {
-            const auto* p = n.path(d);
-            f.add(d);
-            if (p == nullptr || now >= p->expires) {
-                all = false;
-                f.add(0xFFFF);
-                continue;
-            }
-            f.add(p->iface);
-            f.add(p->next_hop);
-            f.add(p->hops);
-        }
+    for (const auto& d : wanted) {
+        bool found = false;
+        for (const auto& e : n.routes().paths(d)) found = found || e.active_at(now);
+        all = all && found;
     }
     return {all, f.h};
 }
@@ -442,19 +376,6 @@ nexus::truncated_hash hash_arg(const py::bytes& b, const char* what) {
     nexus::truncated_hash h{};
     for (std::size_t i = 0; i < h.size(); ++i) h[i] = s[i];
     return h;
-}
-
-/// The gossip counters of node_stats, when node.hpp has them.
-template <class S>
-void add_gossip_stats(py::dict& d, const S& s) {
-    if constexpr (requires { s.gossip_sent; }) d["gossip_sent"] = s.gossip_sent;
-    if constexpr (requires { s.gossip_bytes_sent; }) d["gossip_bytes_sent"] = s.gossip_bytes_sent;
-    if constexpr (requires { s.gossip_received; }) d["gossip_received"] = s.gossip_received;
-    if constexpr (requires { s.gossip_rejected; }) d["gossip_rejected"] = s.gossip_rejected;
-    if constexpr (requires { s.adverts_merged; }) d["adverts_merged"] = s.adverts_merged;
-    if constexpr (requires { s.adverts_refused; }) d["adverts_refused"] = s.adverts_refused;
-    if constexpr (requires { s.neighbours_down; }) d["neighbours_down"] = s.neighbours_down;
-    if constexpr (requires { s.announces_sent; }) d["announces_sent"] = s.announces_sent;
 }
 
 constexpr std::size_t max_nodes = 1'000'000;
@@ -647,7 +568,14 @@ public:
         d["announces_rejected"] = s.announces_rejected;
         d["links_rejected"] = s.links_rejected;
         d["no_route"] = s.no_route;
-        add_gossip_stats(d, s);
+        d["gossip_sent"] = s.gossip_sent;
+        d["gossip_bytes_sent"] = s.gossip_bytes_sent;
+        d["gossip_received"] = s.gossip_received;
+        d["gossip_rejected"] = s.gossip_rejected;
+        d["adverts_merged"] = s.adverts_merged;
+        d["adverts_refused"] = s.adverts_refused;
+        d["neighbours_down"] = s.neighbours_down;
+        d["announces_sent"] = s.announces_sent;
         return d;
     }
 
@@ -800,7 +728,6 @@ void bind_sim(py::module_& m) {
     c.attr("SIM_CAPACITIES") = caps;
     c.attr("TRAFFIC_CLASSES") = traffic_names();
     c.attr("CONFIG_KEYS") = config_keys();
-    c.attr("HAS_ROUTES") = has_routes<sim_node>;
     c.attr("LINK_MDU") = nexus::link_mdu;
 
     c.def(

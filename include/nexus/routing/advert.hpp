@@ -1,20 +1,20 @@
 // The routing state kind's gossip item (docs/routing.md "Gossiped adverts"): one node's offer of a
-// path to a destination, carried in the tier-1 section (kind 0x01) of a gossip delta. Fixed 46
+// path to a destination, carried in the tier-1 section (kind 0x01) of a gossip delta. Fixed 62
 // bytes, little-endian:
 //
-//   destination 16 | lamport u64 | CompactPathCost 6 (wire/path_cost.hpp) | path 16
+//   destination 16 | lamport u64 | CompactPathCost 6 (wire/path_cost.hpp) | path 32
 //
 // `cost` is the path as the SENDER offers it: its best path's summary after the relay update of its
 // own hop (fee, latency, bandwidth of the interface it sends on; hop_count counts links, so 1 for
-// the sender's own destination). `path` is a 128-bit bloom filter of the identity hashes of every
+// the sender's own destination). `path` is a 256-bit bloom filter of the identity hashes of every
 // node on the offered path, the sender included (path_bloom below): a receiver that finds itself
 // in it holds the offer as failed and never uses it, so an offer never loops back through a node
-// that would use it -- whatever the metric (docs/routing.md "Loops"). A false positive (about 2 %
-// at 10 hops) only makes a node pass over one path. hop_count 255 withdraws the offer (the sender
+// that would use it -- whatever the metric (docs/routing.md "Loops"). A false positive (about
+// 0.3 % at 12 hops) makes a node pass over every path sharing the nodes that caused it. hop_count 255 withdraws the offer (the sender
 // lost its last active path); a hop_count of 0 is malformed (every offer crosses a link).
 //
 // The bloom key of an advert names who offered it: sender 16 | destination 16 | lamport 8 |
-// cost 6 | path 16. A node's summary inserts the key of every active path in its table (the
+// cost 6 | path 32. A node's summary inserts the key of every active path in its table (the
 // neighbour it goes through being the sender), so a neighbour re-sends an offer only when it
 // changed.
 #pragma once
@@ -33,26 +33,30 @@ namespace nexus::routing {
 
 /// Gossip kind id of routing adverts (docs/gossip.md "Kind ids").
 inline constexpr std::uint8_t routing_kind_id = 0x01;
-inline constexpr std::size_t advert_size = 16 + 8 + wire::compact_path_cost::wire_size + 16;
-inline constexpr std::size_t advert_key_size = 16 + 16 + 8 + wire::compact_path_cost::wire_size + 16;
+inline constexpr std::size_t path_bloom_size = 32;
+inline constexpr std::size_t advert_size = 16 + 8 + wire::compact_path_cost::wire_size + path_bloom_size;
+inline constexpr std::size_t advert_key_size = 16 + 16 + 8 + wire::compact_path_cost::wire_size + path_bloom_size;
 /// hop_count of a withdrawal.
 inline constexpr std::uint8_t withdrawn_hop_count = 255;
 
-/// The nodes of a path as a 128-bit bloom filter, k = 2: an identity hash h (already uniform)
-/// sets bits (h[0] | h[1] << 8) mod 128 and (h[2] | h[3] << 8) mod 128; bit b is bit b mod 8 of
-/// byte b / 8.
-using path_bloom = std::array<std::uint8_t, 16>;
+/// The nodes of a path as a 256-bit bloom filter, k = 3: an identity hash h (already uniform)
+/// sets bits h[0], h[1] and h[2] (each byte a bit index 0..255); bit b is bit b mod 8 of byte b / 8.
+using path_bloom = std::array<std::uint8_t, path_bloom_size>;
 
 constexpr void path_bloom_add(path_bloom& b, const truncated_hash& id) noexcept {
-    const unsigned i = (id[0] | static_cast<unsigned>(id[1]) << 8) & 127u;
-    const unsigned j = (id[2] | static_cast<unsigned>(id[3]) << 8) & 127u;
-    b[i / 8] = static_cast<std::uint8_t>(b[i / 8] | 1u << (i % 8));
-    b[j / 8] = static_cast<std::uint8_t>(b[j / 8] | 1u << (j % 8));
+    for (int k = 0; k < 3; ++k) b[id[k] / 8] = static_cast<std::uint8_t>(b[id[k] / 8] | 1u << (id[k] % 8));
+}
+/// The path of an estimate (a route taken from a relayed announce, whose nodes are unknown): every
+/// bit set, so every node finds itself in it and no neighbour ever uses an offer built on it.
+constexpr path_bloom unknown_path() noexcept {
+    path_bloom b{};
+    for (auto& x : b) x = 0xFF;
+    return b;
 }
 constexpr bool path_bloom_contains(const path_bloom& b, const truncated_hash& id) noexcept {
-    const unsigned i = (id[0] | static_cast<unsigned>(id[1]) << 8) & 127u;
-    const unsigned j = (id[2] | static_cast<unsigned>(id[3]) << 8) & 127u;
-    return (b[i / 8] >> (i % 8) & 1u) != 0 && (b[j / 8] >> (j % 8) & 1u) != 0;
+    for (int k = 0; k < 3; ++k)
+        if ((b[id[k] / 8] >> (id[k] % 8) & 1u) == 0) return false;
+    return true;
 }
 
 struct advert {

@@ -59,7 +59,7 @@ struct routing_entry {
     route_state state = route_state::active;
     bool failed = false;        ///< set by mark_failed, cleared by a fresh update
     std::uint64_t lamport = 0;  ///< the origin's Lamport time of the announce that set this path
-    std::array<std::uint8_t, 16> path{};  ///< the nodes on it, as offered (routing/advert.hpp path_bloom)
+    std::array<std::uint8_t, 32> path{};  ///< the nodes on it, as offered (routing/advert.hpp path_bloom)
     timestamp last_updated{};   ///< when the last accepted update arrived
     timestamp expires{};        ///< end of the active life: last_updated + 3 x announce interval
     timestamp evict_at{};       ///< end of the stale life
@@ -95,7 +95,7 @@ struct route_update {
     wire::compact_path_cost cost{};
     std::uint64_t lamport = 0;
     std::uint8_t reliability = 0;  ///< 0 keeps what the table learned (unknown for a fresh path)
-    std::array<std::uint8_t, 16> path{};  ///< the nodes on it (routing/advert.hpp path_bloom)
+    std::array<std::uint8_t, 32> path{};  ///< the nodes on it (routing/advert.hpp path_bloom)
 };
 
 enum class update_outcome : std::uint8_t {
@@ -282,6 +282,13 @@ public:
     expire_counts neighbour_silent(const next_hop& hop, timestamp now) noexcept {
         return neighbour_silent(
             hop, now - timers_.gossip_interval * static_cast<std::int64_t>(timers_.down_rounds), now);
+    }
+
+    /// Removes the path through `hop`; not_found when there is none.
+    result<void> erase(const truncated_hash& destination, const next_hop& hop) noexcept {
+        const std::size_t i = index_of(destination, hop);
+        if (i == npos) return fail(error::not_found);
+        return entries_.erase(i);
     }
 
     /// Removes every path of `destination`; returns how many.
