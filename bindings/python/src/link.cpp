@@ -62,24 +62,6 @@ const char* role_name(nexus::link_role r) {
     return r == nexus::link_role::initiator ? "initiator" : "responder";
 }
 
-const char* reason_name(nexus::close_reason r) {
-    switch (r) {
-        case nexus::close_reason::none:
-            return "none";
-        case nexus::close_reason::local:
-            return "local";
-        case nexus::close_reason::remote:
-            return "remote";
-        case nexus::close_reason::inactivity:
-            return "inactivity";
-        case nexus::close_reason::establishment_timeout:
-            return "establishment_timeout";
-        case nexus::close_reason::unidentified:
-            return "unidentified";
-    }
-    return "unknown";
-}
-
 const char* kind_name(nexus::link_event_kind k) {
     switch (k) {
         case nexus::link_event_kind::none:

@@ -71,48 +71,6 @@ nexus::duration ms(std::uint64_t v) {
     return nexus::duration::milliseconds(static_cast<std::int64_t>(v));
 }
 
-const char* reason_name(nexus::close_reason r) {
-    switch (r) {
-        case nexus::close_reason::none:
-            return "none";
-        case nexus::close_reason::local:
-            return "local";
-        case nexus::close_reason::remote:
-            return "remote";
-        case nexus::close_reason::inactivity:
-            return "inactivity";
-        case nexus::close_reason::establishment_timeout:
-            return "establishment_timeout";
-        case nexus::close_reason::unidentified:
-            return "unidentified";
-    }
-    return "unknown";
-}
-
-const char* kind_name(nexus::node_event_kind k) {
-    switch (k) {
-        case nexus::node_event_kind::none:
-            return "none";
-        case nexus::node_event_kind::announce:
-            return "announce";
-        case nexus::node_event_kind::link_request:
-            return "link_request";
-        case nexus::node_event_kind::link_established:
-            return "link_established";
-        case nexus::node_event_kind::link_identified:
-            return "link_identified";
-        case nexus::node_event_kind::link_data:
-            return "link_data";
-        case nexus::node_event_kind::link_rotated:
-            return "link_rotated";
-        case nexus::node_event_kind::link_closed:
-            return "link_closed";
-        case nexus::node_event_kind::forwarded:
-            return "forwarded";
-    }
-    return "unknown";
-}
-
 nexus::routing::path_policy policy_of(std::string_view name) {
     if (name == "cheapest") return nexus::routing::path_policy::cheapest();
     if (name == "fastest") return nexus::routing::path_policy::fastest();

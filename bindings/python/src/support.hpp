@@ -5,6 +5,8 @@
 #include <nexus/core/error.hpp>
 #include <nexus/core/reference_policies.hpp>
 #include <nexus/crypto/ct.hpp>
+#include <nexus/link/link.hpp>
+#include <nexus/node.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -82,5 +84,49 @@ private:
     bool deterministic_;
     nexus::seeded_random seeded_;
 };
+
+/// Python-facing names of link close reasons and node event kinds (shared by the link, node and
+/// simulator submodules).
+inline const char* reason_name(nexus::close_reason r) noexcept {
+    switch (r) {
+        case nexus::close_reason::none:
+            return "none";
+        case nexus::close_reason::local:
+            return "local";
+        case nexus::close_reason::remote:
+            return "remote";
+        case nexus::close_reason::inactivity:
+            return "inactivity";
+        case nexus::close_reason::establishment_timeout:
+            return "establishment_timeout";
+        case nexus::close_reason::unidentified:
+            return "unidentified";
+    }
+    return "unknown";
+}
+
+inline const char* kind_name(nexus::node_event_kind k) noexcept {
+    switch (k) {
+        case nexus::node_event_kind::none:
+            return "none";
+        case nexus::node_event_kind::announce:
+            return "announce";
+        case nexus::node_event_kind::link_request:
+            return "link_request";
+        case nexus::node_event_kind::link_established:
+            return "link_established";
+        case nexus::node_event_kind::link_identified:
+            return "link_identified";
+        case nexus::node_event_kind::link_data:
+            return "link_data";
+        case nexus::node_event_kind::link_rotated:
+            return "link_rotated";
+        case nexus::node_event_kind::link_closed:
+            return "link_closed";
+        case nexus::node_event_kind::forwarded:
+            return "forwarded";
+    }
+    return "unknown";
+}
 
 }  // namespace nexus::python
