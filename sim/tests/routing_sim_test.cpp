@@ -395,9 +395,11 @@ TEST_CASE("routing sim: packets follow the optimal path under each policy") {
             }
         CHECK(w.request_path(0, 7) == w.walk(0, 7));
     }
-    for (const auto& [name, policy] : {std::pair{"cheapest", path_policy::cheapest()},
-                                       std::pair{"fastest", path_policy::fastest()},
-                                       std::pair{"balanced", path_policy::balanced()}}) {
+    for (const auto& named : {std::pair{"cheapest", path_policy::cheapest()},
+                              std::pair{"fastest", path_policy::fastest()},
+                              std::pair{"balanced", path_policy::balanced()}}) {
+        const char* const name = named.first;  // not a structured binding: clang 14 cannot capture those
+        const path_policy policy = named.second;
         SUBCASE(name) {
             world w(fees, policy);
             build(w);
