@@ -1,6 +1,7 @@
 // Shared helpers of the Python binding: bytes <-> span and nexus::error -> Python exceptions.
 #pragma once
 
+#include <nexus/node.hpp>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -47,6 +48,9 @@ inline std::span<const std::uint8_t> exact(const py::bytes& b, std::size_t n, co
     if (s.size() != n) throw py::value_error(std::string(what) + " must be " + std::to_string(n) + " bytes");
     return s;
 }
+
+/// A node's counters as a dict (nexus.Node.stats and nexus.sim.Mesh.node_stats; defined in node.cpp).
+py::dict stats_dict(const nexus::node_stats& s);
 
 void bind_core(py::module_& m);
 /// Defined in crypto.cpp: the submodule nexus._nexus.crypto.

@@ -392,25 +392,7 @@ public:
     py::dict stats() {
         return visit([](auto& n) {
             const nexus::node_stats& s = n.stats();
-            py::dict d;
-            d["received"] = s.received;
-            d["sent"] = s.sent;
-            d["forwarded"] = s.forwarded;
-            d["duplicates"] = s.duplicates;
-            d["malformed"] = s.malformed;
-            d["announces_valid"] = s.announces_valid;
-            d["announces_rejected"] = s.announces_rejected;
-            d["links_rejected"] = s.links_rejected;
-            d["no_route"] = s.no_route;
-            d["gossip_sent"] = s.gossip_sent;
-            d["gossip_bytes_sent"] = s.gossip_bytes_sent;
-            d["gossip_received"] = s.gossip_received;
-            d["gossip_rejected"] = s.gossip_rejected;
-            d["adverts_merged"] = s.adverts_merged;
-            d["adverts_refused"] = s.adverts_refused;
-            d["neighbours_down"] = s.neighbours_down;
-            d["announces_sent"] = s.announces_sent;
-            return d;
+            return stats_dict(s);
         });
     }
 
@@ -480,6 +462,28 @@ const char* policy_name(const nexus::routing::path_policy& p) {
 }
 
 }  // namespace
+
+py::dict stats_dict(const nexus::node_stats& s) {
+    py::dict d;
+    d["received"] = s.received;
+    d["sent"] = s.sent;
+    d["forwarded"] = s.forwarded;
+    d["duplicates"] = s.duplicates;
+    d["malformed"] = s.malformed;
+    d["announces_valid"] = s.announces_valid;
+    d["announces_rejected"] = s.announces_rejected;
+    d["links_rejected"] = s.links_rejected;
+    d["no_route"] = s.no_route;
+    d["gossip_sent"] = s.gossip_sent;
+    d["gossip_bytes_sent"] = s.gossip_bytes_sent;
+    d["gossip_received"] = s.gossip_received;
+    d["gossip_rejected"] = s.gossip_rejected;
+    d["adverts_merged"] = s.adverts_merged;
+    d["adverts_refused"] = s.adverts_refused;
+    d["neighbours_down"] = s.neighbours_down;
+    d["announces_sent"] = s.announces_sent;
+    return d;
+}
 
 void bind_node(py::module_& m) {
     py::module_ c = m.def_submodule(
