@@ -457,15 +457,16 @@ struct run_result {
 
 // 30 real nodes on a random geometric graph (shared radio port, lossy LoRa-ish links), periodic
 // announces, links opened between random pairs that know each other.
-run_result random_run(std::uint64_t seed) {
-    mesh_t m(seed);
+template <class Node = sim::default_node>
+run_result random_run(std::uint64_t seed, const nexus::node_config& config = {}) {
+    sim::mesh<Node> m(seed);
     m.keep_log(true);
     sim::link_params lp;
     lp.bitrate_bps = 50'000;
     lp.latency_us = 1000;
     lp.loss = 0.05;
     lp.mode = sim::duplex::half;
-    m.build(sim::random_geometric_topology(30, 0.3, seed), lp, sim::port_mode::shared);
+    m.build(sim::random_geometric_topology(30, 0.3, seed), lp, sim::port_mode::shared, config);
     std::vector<nexus::truncated_hash> dests;
     for (sim::node_id i = 0; i < 30; ++i) {
         dests.push_back(m.add_destination(i, "nexus.sim.det"));
@@ -506,4 +507,61 @@ TEST_CASE("sim: the same seed gives the same run; another seed another") {
     CHECK(a.classes[std::size_t(sim::traffic::link_request)].frames_sent > 0);
     CHECK(std::count_if(a.log.begin(), a.log.end(), [](const auto& e) { return e.kind == node_event_kind::link_data; }) > 0);
     CHECK_FALSE(a.log == c.log);
+}
+
+TEST_CASE("sim: sim_profile's shared signature checks answer as nexus::crypto does") {
+    nexus::seeded_random rng(5);
+    auto id = nexus::identity<nexus::nexus_profile>::generate(rng);
+    bytes msg(200);
+    for (std::size_t i = 0; i < msg.size(); ++i) msg[i] = static_cast<std::uint8_t>(i * 7);
+    const auto sig = id.sign(msg);
+    const auto pk = std::span<const std::uint8_t, 64>(id.public_key()).last<32>();
+    const auto before = sim::sim_profile::stats();
+    // The same check twice: computed once, the same answer both times.
+    CHECK(sim::sim_profile::ed25519_verify(sig, pk, msg));
+    CHECK(sim::sim_profile::ed25519_verify(sig, pk, msg));
+    // One altered byte anywhere (message, signature, key) is a different check, refused.
+    for (std::size_t at : {std::size_t{0}, std::size_t{100}, std::size_t{199}}) {
+        bytes m2 = msg;
+        m2[at] ^= 0x01;
+        CHECK_FALSE(sim::sim_profile::ed25519_verify(sig, pk, m2));
+        CHECK(nexus::crypto::ed25519_verify(sig, pk, m2) == false);
+    }
+    auto sig2 = sig;
+    sig2[10] ^= 0x80;
+    CHECK_FALSE(sim::sim_profile::ed25519_verify(sig2, pk, msg));
+    CHECK(sim::sim_profile::ed25519_verify(sig, pk, bytes(msg.begin(), msg.end() - 1)) ==
+          nexus::crypto::ed25519_verify(sig, pk, bytes(msg.begin(), msg.end() - 1)));
+    const auto after = sim::sim_profile::stats();
+    CHECK(after.verify_calls - before.verify_calls == 7);
+    CHECK(after.verify_computed - before.verify_computed == 6);
+    // Keys: a good one, and the identity point (small order), each as crypto says, asked twice.
+    std::array<std::uint8_t, 32> small{};
+    small[0] = 1;
+    std::array<std::uint8_t, 32> x{};
+    for (int i = 0; i < 2; ++i) {
+        CHECK(sim::sim_profile::ed25519_key_usable(pk) == nexus::crypto::ed25519_public_to_x25519(x, pk));
+        CHECK(sim::sim_profile::ed25519_key_usable(pk));
+        CHECK_FALSE(sim::sim_profile::ed25519_key_usable(small));
+    }
+    CHECK(sim::sim_profile::stats().key_calls - after.key_calls == 6);
+    CHECK(sim::sim_profile::stats().key_computed - after.key_computed <= 2);
+}
+
+TEST_CASE("sim: a mesh of sim_profile nodes runs exactly as one of nexus_profile nodes") {
+    using plain_node = nexus::node<nexus::nexus_profile, nexus::seeded_random, 8>;
+    // Announces and links (transport off), then transport and gossip on: signed envelopes on
+    // every round, announce floods, path offers.
+    for (const auto& config : {nexus::node_config{}, sim::mesh_config()}) {
+        const auto before = sim::sim_profile::stats();
+        const auto shared = random_run<sim::default_node>(21, config);
+        const auto plain = random_run<plain_node>(21, config);
+        const auto after = sim::sim_profile::stats();
+        REQUIRE(shared.log.size() > 50);
+        CHECK(shared.log == plain.log);
+        CHECK(shared.classes == plain.classes);
+        CHECK(shared.links == plain.links);
+        // And the sharing did save work: fewer verifications computed than asked for.
+        CHECK(after.verify_computed - before.verify_computed < (after.verify_calls - before.verify_calls) / 2);
+    }
 }

@@ -42,15 +42,15 @@ namespace {
 
 namespace ns = nexus::sim;
 
-// Capacities of a simulated node: mesh.hpp's research_node tables (1,024 destinations, 2,048
+// Capacities of a simulated node: mesh.hpp's research_node tables (1,024 destinations, 4,096
 // routes, 32 gossip neighbours), with 16 point-to-point interfaces (random geometric meshes have
 // high-degree nodes) and 32 links of its own (traffic experiments).
 constexpr std::size_t sim_interfaces = 16, sim_destinations = 4, sim_paths = 1024, sim_links = 32,
-                      sim_link_table = 64, sim_outbox = 64, sim_seen = 4096, sim_routes = 2048,
+                      sim_link_table = 64, sim_outbox = 64, sim_seen = 4096, sim_routes = 4096,
                       sim_neighbours = 32;
 
 using sim_node =
-    nexus::node<nexus::nexus_profile, nexus::seeded_random, sim_interfaces, sim_destinations, sim_paths,
+    nexus::node<ns::sim_profile, nexus::seeded_random, sim_interfaces, sim_destinations, sim_paths,
                 sim_links, sim_link_table, sim_outbox, sim_seen, sim_routes, sim_neighbours>;
 using sim_mesh = ns::mesh<sim_node>;
 

@@ -7,6 +7,16 @@
 //
 // A profile is a compile-time parameter of every type that derives an address, so a node built
 // for one profile can never silently compute the other's addresses.
+//
+// A profile may also supply the two signature checks public_identity makes, as optional static
+// members that must return exactly what nexus::crypto returns for the same bytes:
+//   static bool ed25519_verify(std::span<const std::uint8_t, 64> signature,
+//                              std::span<const std::uint8_t, 32> ed25519_public,
+//                              std::span<const std::uint8_t> message) noexcept;
+//   static bool ed25519_key_usable(std::span<const std::uint8_t, 32> ed25519_public) noexcept;
+//                              // = ed25519_public_to_x25519 succeeds (a point of large order)
+// The simulator's profile (sim/include/nexus/sim/sim_profile.hpp) uses them to check each distinct
+// signature once for all its simulated receivers instead of once per receiver.
 #pragma once
 
 #include <array>

@@ -113,9 +113,7 @@ public:
         if (key.size() != public_key_size) return fail(error::invalid_length);
         public_identity id;
         for (std::size_t i = 0; i < public_key_size; ++i) id.key_[i] = key[i];
-        x25519_key probe{};
-        if (!crypto::ed25519_public_to_x25519(probe, id.ed25519_public()))
-            return fail(error::bad_encoding);
+        if (!key_usable(id.ed25519_public())) return fail(error::bad_encoding);
         id.hash_ = profile_hash_prefix<P, truncated_hash_size>(id.key_);
         return id;
     }
@@ -132,8 +130,11 @@ public:
     [[nodiscard]] bool verify(std::span<const std::uint8_t> message,
                               std::span<const std::uint8_t> signature) const noexcept {
         if (signature.size() != signature_size) return false;
-        return crypto::ed25519_verify(std::span<const std::uint8_t, signature_size>(signature.data(), signature_size),
-                                      ed25519_public(), message);
+        const std::span<const std::uint8_t, signature_size> sig(signature.data(), signature_size);
+        if constexpr (requires { P::ed25519_verify(sig, ed25519_public(), message); })
+            return P::ed25519_verify(sig, ed25519_public(), message);
+        else
+            return crypto::ed25519_verify(sig, ed25519_public(), message);
     }
 
     /// Destination hash of this identity's destination with the given name hash.
@@ -149,6 +150,17 @@ private:
     template <hash_profile>
     friend class identity;
     public_identity() = default;
+
+    // Whether an Ed25519 public key is a valid point of large order (the profile's check when it
+    // has one, see hash_profile.hpp).
+    static bool key_usable(std::span<const std::uint8_t, 32> ed_public) noexcept {
+        if constexpr (requires { P::ed25519_key_usable(ed_public); }) {
+            return P::ed25519_key_usable(ed_public);
+        } else {
+            x25519_key probe{};
+            return crypto::ed25519_public_to_x25519(probe, ed_public);
+        }
+    }
     public_key_bytes key_{};
     truncated_hash hash_{};
 };

@@ -32,6 +32,7 @@
 #include "nexus/identity/identity.hpp"
 #include "nexus/node.hpp"
 #include "nexus/sim/medium.hpp"
+#include "nexus/sim/sim_profile.hpp"
 
 namespace nexus::sim {
 
@@ -58,10 +59,12 @@ struct identity_profile<identity<P>> {
 };
 }  // namespace mesh_detail
 
-/// The default simulated node: nexus_profile, seeded randomness, 8 interfaces.
-using default_node = nexus::node<nexus_profile, seeded_random, 8>;
-/// A node for routing research: room for 1,024 destinations (2,048 paths) and 32 neighbours.
-using research_node = nexus::node<nexus_profile, seeded_random, 8, 4, 1024, 8, 64, 64, 4096, 2048, 32>;
+/// The default simulated node: sim_profile (nexus_profile's addresses and wire bytes, signature
+/// checks shared between simulated nodes), seeded randomness, 8 interfaces.
+using default_node = nexus::node<sim_profile, seeded_random, 8>;
+/// A node for routing research: room for 1,024 destinations (4,096 paths: 4 each) and 32
+/// neighbours.
+using research_node = nexus::node<sim_profile, seeded_random, 8, 4, 1024, 8, 64, 64, 4096, 4096, 32>;
 
 /// A node configuration for meshes: transport, gossip and auto-announce on.
 inline node_config mesh_config() {

@@ -1,0 +1,96 @@
+// nexus::sim::sim_profile: the NEXUS hash profile with memoised signature checks, for simulated
+// meshes (a research tool: it allocates, unlike include/nexus).
+//
+// In a simulated mesh every receiver of a broadcast checks the same signature on the same bytes:
+// a gossip summary heard by ten neighbours is verified ten times, an announce flooded through N
+// nodes N times, and every check of an envelope's key repeats the large-order test (a full scalar
+// multiplication). Both checks are pure functions of their inputs, so this profile computes each
+// distinct one once and hands the stored answer to every later simulated node that asks: the nodes'
+// decisions are exactly those of nexus_profile nodes, addresses and wire bytes are identical
+// (same name, same BLAKE2b hasher), and a forged or altered message is still refused (the memo is
+// keyed by a 128-bit BLAKE2b digest of the key, the signature and the whole message).
+//
+// The memo is per thread (meshes on different threads never share it) and bounded: it is emptied
+// when it reaches memo_capacity entries, which only costs re-verification.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <unordered_map>
+
+#include "nexus/crypto/blake2b.hpp"
+#include "nexus/crypto/ed25519.hpp"
+#include "nexus/identity/hash_profile.hpp"
+
+namespace nexus::sim {
+
+struct sim_profile : nexus_profile {
+    /// Entries kept per memo before it is emptied.
+    static constexpr std::size_t memo_capacity = 1u << 20;
+
+    struct memo_stats {
+        std::uint64_t verify_calls = 0, verify_computed = 0;
+        std::uint64_t key_calls = 0, key_computed = 0;
+    };
+
+    static bool ed25519_verify(std::span<const std::uint8_t, 64> signature,
+                               std::span<const std::uint8_t, 32> ed25519_public,
+                               std::span<const std::uint8_t> message) noexcept {
+        auto& m = memos();
+        ++m.stats.verify_calls;
+        crypto::blake2b h(16);
+        h.update(ed25519_public);
+        h.update(signature);
+        h.update(message);
+        key k{};
+        (void)h.finish(k);
+        if (auto it = m.verified.find(k); it != m.verified.end()) return it->second;
+        ++m.stats.verify_computed;
+        const bool ok = crypto::ed25519_verify(signature, ed25519_public, message);
+        if (m.verified.size() >= memo_capacity) m.verified.clear();
+        m.verified.emplace(k, ok);
+        return ok;
+    }
+
+    static bool ed25519_key_usable(std::span<const std::uint8_t, 32> ed25519_public) noexcept {
+        auto& m = memos();
+        ++m.stats.key_calls;
+        std::array<std::uint8_t, 32> k{};
+        std::memcpy(k.data(), ed25519_public.data(), k.size());
+        if (auto it = m.keys.find(k); it != m.keys.end()) return it->second;
+        ++m.stats.key_computed;
+        std::array<std::uint8_t, 32> x{};
+        const bool ok = crypto::ed25519_public_to_x25519(x, ed25519_public);
+        if (m.keys.size() >= memo_capacity) m.keys.clear();
+        m.keys.emplace(k, ok);
+        return ok;
+    }
+
+    /// How many checks this thread asked for and how many it computed.
+    static memo_stats stats() noexcept { return memos().stats; }
+
+private:
+    using key = std::array<std::uint8_t, 16>;
+    struct bytes_hash {
+        template <std::size_t N>
+        std::size_t operator()(const std::array<std::uint8_t, N>& a) const noexcept {
+            std::uint64_t v = 0;
+            std::memcpy(&v, a.data(), sizeof v);  // the bytes are a digest or a public key
+            return static_cast<std::size_t>(v);
+        }
+    };
+    struct memo_state {
+        std::unordered_map<key, bool, bytes_hash> verified;
+        std::unordered_map<std::array<std::uint8_t, 32>, bool, bytes_hash> keys;
+        memo_stats stats;
+    };
+    static memo_state& memos() noexcept {
+        thread_local memo_state m;
+        return m;
+    }
+};
+
+}  // namespace nexus::sim
