@@ -322,6 +322,46 @@ TEST_CASE("routing_table: eviction under memory pressure") {
     CHECK(t.size() == 4);
 }
 
+TEST_CASE("routing_table: a full table shares its paths out fairly") {
+    routing::routing_table<4, 4> t;
+    // Destination 1 has three active paths, destination 2 one; the victim is a path of the
+    // destination with the most (1), its least recently used, though destination 2's only path is
+    // older still.
+    (void)t.update(upd(addr(2), hop(0, 9), 10, 1), at_min(0));
+    (void)t.update(upd(addr(1), hop(0, 1), 10, 1), at_min(1));
+    (void)t.update(upd(addr(1), hop(0, 2), 10, 1), at_min(1));
+    (void)t.update(upd(addr(1), hop(0, 3), 10, 1), at_min(1));
+    const auto used = t.lookup(addr(1), cheapest, at_min(2))->hop;
+    CHECK(t.update(upd(addr(3), hop(0, 4), 10, 1), at_min(3)) == update_outcome::inserted_evicting);
+    CHECK(t.paths(addr(2)).size() == 1);  // the only path survived although least recently used
+    CHECK(t.paths(addr(1)).size() == 2);
+    CHECK(t.find(addr(1), used) != nullptr);  // the path in use was not the one taken
+    CHECK(t.paths(addr(3)).size() == 1);
+    // Destination 3 (one path) may not take destination 1's second: 2 < 1 + 2. It competes with
+    // its own path instead, as at the per-destination limit: a dearer one is discarded, a cheaper
+    // one replaces it.
+    CHECK(t.update(upd(addr(3), hop(0, 5), 50, 1), at_min(3)) == update_outcome::discarded_worse);
+    CHECK(t.update(upd(addr(3), hop(0, 6), 5, 1), at_min(3)) == update_outcome::replaced_path);
+    CHECK(t.paths(addr(3)).size() == 1);
+    CHECK(t.find(addr(3), hop(0, 6)) != nullptr);
+    CHECK(t.paths(addr(1)).size() == 2);
+    // A new destination takes from the richest: destination 1 is down to one path.
+    CHECK(t.update(upd(addr(4), hop(0, 7), 10, 1), at_min(4)) == update_outcome::inserted_evicting);
+    CHECK(t.paths(addr(1)).size() == 1);
+    CHECK(t.find(addr(1), used) != nullptr);
+    // Every destination now has one path: a new destination still gets in, and the least recently
+    // used sole path (destination 2's) goes.
+    CHECK(t.update(upd(addr(5), hop(0, 8), 10, 1), at_min(6)) == update_outcome::inserted_evicting);
+    CHECK(t.paths(addr(2)).empty());
+    CHECK(t.paths(addr(5)).size() == 1);
+    CHECK(t.size() == 4);
+    // A stale path is evicted before any active one, even for a destination that has a path.
+    (void)t.neighbour_silent(hop(0, 7), at_min(4), at_min(8));
+    CHECK(t.update(upd(addr(5), hop(0, 9), 10, 1), at_min(8)) == update_outcome::inserted_evicting);
+    CHECK(t.paths(addr(4)).empty());
+    CHECK(t.paths(addr(5)).size() == 2);
+}
+
 TEST_CASE("routing_table: no allocation on updates, lookups and timers") {
     static routing::routing_table<256, 4> t;
     update_outcome o{};

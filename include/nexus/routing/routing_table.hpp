@@ -13,9 +13,14 @@
 // - mark_failed: a path that failed to deliver is demoted (stale, failed) and no longer returned by
 //   lookup, so the next best path is used; a fresh announce through it restores it.
 // - Memory pressure (table full, new path): evict, in this order, (1) a path past its evict_at,
-//   (2) the least recently used stale path, (3) the least reliable active path (ties: least recently
-//   used, then higher cost code); ties after that: the lowest position (smallest destination).
-//   "Used" = inserted, refreshed or returned by lookup.
+//   (2) the least recently used stale path, (3) an active path of the destination that has the
+//   most active paths -- among its paths the least reliable (ties: least recently used, then
+//   higher cost code); ties after that: the lowest position (smallest destination). "Used" =
+//   inserted, refreshed or returned by lookup. Fair share: a destination that already has k
+//   active paths only takes an active victim from a destination with at least k + 2 of them;
+//   otherwise the table is full for it, and the newcomer competes with its own paths as at the
+//   per-destination limit below. So a full table settles with the paths shared out evenly instead
+//   of churning, and no destination loses its only route to another's spare.
 // - Per destination at most PathsPerDestination paths: a new next hop replaces the destination's
 //   worst path -- a dead one, else the least recently used stale one, else the active one with the
 //   lowest reliability, then the highest cost code, then least recently used -- when that victim
@@ -161,7 +166,19 @@ public:
             refresh(x, u, now);
             return update_outcome::updated;
         }
-        if (e - b >= PathsPerDestination) {
+        // Room for one more path of this destination: below its own limit, and when the table is
+        // full, a victim that is dead, stale, or a spare of a destination left with at least as
+        // many active paths as this one would then have (fair share; header comment).
+        std::size_t victim_index = npos;
+        bool at_limit = e - b >= PathsPerDestination;
+        if (!at_limit && entries_.full()) {
+            std::size_t victim_paths = 0;
+            victim_index = victim(now, victim_paths);
+            const std::size_t mine = active_count(b, e, now);
+            at_limit = victim_paths != 0 && mine > 0 && victim_paths < mine + 2;
+        }
+        if (at_limit) {
+            if (e == b) return update_outcome::discarded_worse;
             std::size_t v = b;
             for (std::size_t i = b + 1; i < e; ++i)
                 if (worse_path(entries_[i], entries_[v], now)) v = i;
@@ -178,8 +195,7 @@ public:
         }
         update_outcome out = update_outcome::inserted;
         if (entries_.full()) {
-            const std::size_t v = victim(0, entries_.size(), now);
-            (void)entries_.erase(v);
+            (void)entries_.erase(victim_index);
             out = update_outcome::inserted_evicting;
             e = range(u.destination).second;
         }
@@ -441,10 +457,42 @@ private:
         return a.last_used < b.last_used;
     }
 
-    std::size_t victim(std::size_t b, std::size_t e, timestamp now) const noexcept {
-        std::size_t v = b;
-        for (std::size_t i = b + 1; i < e; ++i)
-            if (evict_before(entries_[i], entries_[v], now)) v = i;
+    std::size_t active_count(std::size_t b, std::size_t e, timestamp now) const noexcept {
+        std::size_t n = 0;
+        for (std::size_t i = b; i < e; ++i) n += entries_[i].active_at(now) ? 1 : 0;
+        return n;
+    }
+
+    // The memory-pressure victim (header comment): a dead path, else the least recently used stale
+    // one, else an active path of the destination with the most active paths, by evict_before
+    // within it. `active_paths` is that destination's number of active paths (0 for a dead or
+    // stale victim).
+    std::size_t victim(timestamp now, std::size_t& active_paths) const noexcept {
+        std::size_t v = npos, v_count = 0;
+        int v_tier = 0;
+        for (std::size_t b = 0; b < entries_.size();) {
+            std::size_t e = b + 1;
+            while (e < entries_.size() && compare(entries_[e].destination, entries_[b].destination) == 0) ++e;
+            const std::size_t n = active_count(b, e, now);
+            for (std::size_t i = b; i < e; ++i) {
+                const int t = tier(entries_[i], now);
+                const std::size_t count = t == 2 ? n : 0;
+                bool better = v == npos || t < v_tier;
+                if (!better && t == v_tier) {
+                    if (t == 2 && count != v_count)
+                        better = count > v_count;
+                    else
+                        better = evict_before(entries_[i], entries_[v], now);
+                }
+                if (better) {
+                    v = i;
+                    v_tier = t;
+                    v_count = count;
+                }
+            }
+            b = e;
+        }
+        active_paths = v_count;
         return v;
     }
 
