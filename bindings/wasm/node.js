@@ -50,7 +50,7 @@ const STATS = ['received', 'sent', 'forwarded', 'duplicates', 'malformed', 'anno
 const METRICS = { size: 8, bandwidth: 0, latency: 4, shared: 6 };
 // nexus_routing_entry of nexus_routing.h (as in routing.js).
 const ENTRY = {
-  size: 88, hop: 16, cost: 32, iface: 38, reliability: 39, state: 40, failed: 41, lamport: 48,
+  size: 88, hop: 16, cost: 32, iface: 38, reliability: 39, state: 40, failed: 41, suspect: 42, lamport: 48,
   lastUpdated: 56, expires: 64, evictAt: 72, lastUsed: 80,
 };
 const BUDGET = { size: 168, constrained: 4, capacity: 8, available: 40, stats: 72, tierStats: 24 };
@@ -193,6 +193,7 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
       reliability: v.getUint8(p + ENTRY.reliability),
       state: v.getUint8(p + ENTRY.state) === 0 ? 'active' : 'stale',
       failed: v.getUint8(p + ENTRY.failed) !== 0,
+      suspect: v.getUint8(p + ENTRY.suspect) !== 0,
       lamport: v.getBigUint64(p + ENTRY.lamport, true),
       lastUpdatedMs: at(ENTRY.lastUpdated),
       expiresMs: at(ENTRY.expires),

@@ -25,7 +25,7 @@ const TIERS = { routing: 1, payments: 2, services: 3, trust: 4 };
 const CAND = { size: 24, cost: 16, reliability: 22 };
 const UPDATE = { size: 48, hop: 16, cost: 32, iface: 38, reliability: 39, lamport: 40 };
 const ENTRY = {
-  size: 88, hop: 16, cost: 32, iface: 38, reliability: 39, state: 40, failed: 41, lamport: 48,
+  size: 88, hop: 16, cost: 32, iface: 38, reliability: 39, state: 40, failed: 41, suspect: 42, lamport: 48,
   lastUpdated: 56, expires: 64, evictAt: 72, lastUsed: 80,
 };
 const STATS = { size: 24 };
@@ -93,6 +93,7 @@ module.exports = function routingApi(m, { NexusError, check, withHeap, read }) {
       reliability: v.getUint8(p + ENTRY.reliability),
       state: v.getUint8(p + ENTRY.state) === 0 ? 'active' : 'stale',
       failed: v.getUint8(p + ENTRY.failed) !== 0,
+      suspect: v.getUint8(p + ENTRY.suspect) !== 0,
       lamport: v.getBigUint64(p + ENTRY.lamport, true),
       lastUpdatedMs: v.getBigUint64(p + ENTRY.lastUpdated, true),
       expiresMs: v.getBigUint64(p + ENTRY.expires, true),
@@ -180,6 +181,11 @@ module.exports = function routingApi(m, { NexusError, check, withHeap, read }) {
     markFailed(destination, iface, hopAddress) {
       withHeap([addr(destination, 'destination'), addr(hopAddress, 'hopAddress')], [], ([pd, ph]) => {
         check(m._nexus_routing_table_mark_failed(this._handle, pd, uint(iface, 255, 'iface'), ph));
+      });
+    }
+    markSuspect(destination, iface, hopAddress) {
+      withHeap([addr(destination, 'destination'), addr(hopAddress, 'hopAddress')], [], ([pd, ph]) => {
+        check(m._nexus_routing_table_mark_suspect(this._handle, pd, uint(iface, 255, 'iface'), ph));
       });
     }
     recordOutcome(destination, iface, hopAddress, delivered) {

@@ -801,7 +801,7 @@ private:
                 // quiet once converged: the peer's summary cannot list offers it did not keep).
                 // (A path through the peer always goes: it tells the peer not to use ours.)
                 if (const auto* theirs = n_->routes_.find(a->destination, routing::next_hop{iface, peer});
-                    theirs != nullptr && theirs->active_at(now) && !routing::path_bloom_contains(a->path, peer) &&
+                    theirs != nullptr && theirs->trusted_at(now) && !routing::path_bloom_contains(a->path, peer) &&
                     !n_->improves(*theirs, peer, *a))
                     return true;
                 if (peer_filter.maybe_contains(
@@ -888,7 +888,7 @@ private:
                                          timestamp now) const noexcept {
         const routing::routing_entry* best = routes_.best(destination, config_.policy, now);
         if (best != nullptr && best->path == routing::unknown_path()) return std::nullopt;  // an estimate: not offered
-        if (best != nullptr && best->active_at(now) && best->cost.hop_count + 1 < config_.max_hops) {
+        if (best != nullptr && best->trusted_at(now) && best->cost.hop_count + 1 < config_.max_hops) {
             routing::path_bloom path = best->path;
             routing::path_bloom_add(path, id_.hash());
             return routing::advert{destination, best->lamport, wire::relay_update(best->cost, own_hop(iface, true)), path};
@@ -928,7 +928,7 @@ private:
     best_snapshot snapshot(const truncated_hash& destination, timestamp now) const noexcept {
         const routing::routing_entry* b = routes_.best(destination, config_.policy, now);
         if (b == nullptr) return {};
-        return best_snapshot{true, b->hop, b->cost, b->lamport, b->active_at(now), b->path == routing::unknown_path()};
+        return best_snapshot{true, b->hop, b->cost, b->lamport, b->trusted_at(now), b->path == routing::unknown_path()};
     }
 
     /// Whether a change of our best path is pushed at once (spec: "cost change > 25 %"): a path
@@ -999,6 +999,9 @@ private:
         }
         const best_snapshot before = snapshot(dest, now);
         (void)routes_.update(routing::route_update{dest, hop, cost, e.lamport, 0, path}, now, &config_.policy);
+        // A refresh keeps the path as offered: one that may run through us stays a last resort.
+        if (path != routing::unknown_path() && routing::path_bloom_contains(path, id_.hash()))
+            (void)routes_.mark_suspect(dest, hop);
         if (significant(before, snapshot(dest, now))) mark_dirty(dest);
     }
 
@@ -1013,10 +1016,13 @@ private:
         if (a.lamport > pe->lamport) return refuse(error::out_of_range);  // newer than any announce seen
         const best_snapshot before = snapshot(a.destination, now);
         if (a.withdrawn() || routing::path_bloom_contains(a.path, id_.hash())) {
-            // A withdrawal, or a path that goes back through us (poisoned reverse): the sender's
-            // path is of no use to us. Held as failed, with the offer's own values, so that our
-            // summary lists it and the sender does not offer it again (a withdrawal of a path we
-            // never held is dropped).
+            // A withdrawal, or a path that may go back through us (poisoned reverse): held with the
+            // offer's own values, so that our summary lists it and the sender does not offer it
+            // again (a withdrawal of a path we never held is dropped). A withdrawal fails the path.
+            // A bloom hit only makes it suspect: a last resort, used only while we have no trusted
+            // path and never offered on (docs/routing.md "Loops"). The hit may be false -- the
+            // bloom of a long path is dense, and the neighbours' paths share their tails, so a
+            // node can find itself "in" every offer for a far destination it is not on.
             const routing::routing_entry* old = routes_.find(a.destination, hop);
             if (old != nullptr && a.lamport < old->lamport) return ok();
             if (old == nullptr) {
@@ -1024,7 +1030,10 @@ private:
                 if (a.withdrawn() || routes_.paths(a.destination).size() >= routes_.paths_per_destination()) return ok();
             }
             (void)routes_.update(routing::route_update{a.destination, hop, a.cost, a.lamport, 0, a.path}, now);
-            (void)routes_.mark_failed(a.destination, hop);
+            if (a.withdrawn())
+                (void)routes_.mark_failed(a.destination, hop);
+            else
+                (void)routes_.mark_suspect(a.destination, hop);
         } else {
             if (a.cost.hop_count >= config_.max_hops) return refuse(error::out_of_range);
             const auto o =

@@ -323,7 +323,7 @@ TEST_CASE("gossip node: adverts are checked against verified announces; a path b
         CHECK_FALSE(e->failed);
         CHECK(m.b.neighbours().size() == 2);
     }
-    SUBCASE("an offer whose path runs back through the receiver: held as failed, never chosen") {
+    SUBCASE("an offer whose path runs back through the receiver: held as suspect, not chosen over a trusted path") {
         const auto lamport = m.b.routes().paths(m.dest_a)[0].lamport;
         REQUIRE(send({m.dest_a, lamport, {0, 1, 200, 2}, path_of({mallory.hash(), m.a.self().hash()})}).has_value());
         // ...then a path whose nodes include B itself
@@ -331,10 +331,18 @@ TEST_CASE("gossip node: adverts are checked against verified announces; a path b
                     .has_value());
         const auto* e = m.b.routes().find(m.dest_a, nexus::routing::next_hop{0, mallory.hash()});
         REQUIRE(e != nullptr);
-        CHECK(e->failed);
+        CHECK(e->suspect);
+        CHECK_FALSE(e->failed);
+        CHECK_FALSE(e->trusted_at(now));
         const auto* best = m.b.route(m.dest_a, now);
         REQUIRE(best != nullptr);
-        CHECK(best->hop.address == m.a.self().hash());
+        CHECK(best->hop.address == m.a.self().hash());  // the suspect one is cheaper, but A's is trusted
+        // A withdrawal of that path fails it outright.
+        REQUIRE(send({m.dest_a, lamport, {0, 1, 200, nexus::routing::withdrawn_hop_count}, path_of({mallory.hash()})})
+                    .has_value());
+        e = m.b.routes().find(m.dest_a, nexus::routing::next_hop{0, mallory.hash()});
+        REQUIRE(e != nullptr);
+        CHECK(e->failed);
     }
 }
 

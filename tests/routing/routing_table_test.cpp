@@ -362,6 +362,37 @@ TEST_CASE("routing_table: a full table shares its paths out fairly") {
     CHECK(t.paths(addr(5)).size() == 2);
 }
 
+TEST_CASE("routing_table: a suspect path is a last resort, replaced first, cleared by a fresh update") {
+    routing::routing_table<16, 2> t;
+    const auto d = addr(1);
+    (void)t.update(upd(d, hop(0, 1), 50, 1), at_min(0));
+    (void)t.update(upd(d, hop(0, 2), 5, 1), at_min(0));
+    REQUIRE(t.mark_suspect(d, hop(0, 2)).has_value());
+    CHECK(t.mark_suspect(d, hop(0, 9)).error() == nexus::error::not_found);
+    const auto* s = t.find(d, hop(0, 2));
+    CHECK(s->active_at(at_min(0)));
+    CHECK_FALSE(s->trusted_at(at_min(0)));
+    // The cheaper path is suspect: the trusted one is chosen.
+    CHECK(t.lookup(d, cheapest, at_min(1))->hop == hop(0, 1));
+    // With no trusted path left, the suspect one is used rather than nothing...
+    REQUIRE(t.mark_failed(d, hop(0, 1)).has_value());
+    CHECK(t.lookup(d, cheapest, at_min(1))->hop == hop(0, 2));
+    // ...and even before a stale one.
+    (void)t.update(upd(d, hop(0, 1), 50, 2), at_min(1));
+    (void)t.neighbour_silent(hop(0, 1), at_min(1), at_min(5));
+    CHECK(t.lookup(d, cheapest, at_min(5))->hop == hop(0, 2));
+    // At the per-destination limit a trusted newcomer replaces the stale path first, then the
+    // suspect one, even when dearer.
+    CHECK(t.update(upd(d, hop(0, 3), 500, 2), at_min(5)) == update_outcome::replaced_path);
+    CHECK(t.find(d, hop(0, 1)) == nullptr);
+    CHECK(t.update(upd(d, hop(0, 4), 500, 2), at_min(5)) == update_outcome::replaced_path);
+    CHECK(t.find(d, hop(0, 2)) == nullptr);
+    // A fresh update of a suspect path makes it trusted again.
+    REQUIRE(t.mark_suspect(d, hop(0, 4)).has_value());
+    (void)t.update(upd(d, hop(0, 4), 500, 3), at_min(6));
+    CHECK(t.find(d, hop(0, 4))->trusted_at(at_min(6)));
+}
+
 TEST_CASE("routing_table: no allocation on updates, lookups and timers") {
     static routing::routing_table<256, 4> t;
     update_outcome o{};

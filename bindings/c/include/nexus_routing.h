@@ -92,7 +92,8 @@ typedef struct nexus_routing_entry {
     uint8_t iface;
     uint8_t reliability;
     uint8_t state;
-    uint8_t failed; /* set by mark_failed, cleared by a fresh update */
+    uint8_t failed;  /* set by mark_failed, cleared by a fresh update */
+    uint8_t suspect; /* set by mark_suspect (a last resort), cleared by a fresh update */
     uint64_t lamport;
     uint64_t last_updated_ms;
     uint64_t expires_ms;
@@ -114,6 +115,11 @@ nexus_status nexus_routing_table_lookup(nexus_routing_table* table, const uint8_
  * NEXUS_ERR_NOT_FOUND when there is no such path. */
 nexus_status nexus_routing_table_mark_failed(nexus_routing_table* table, const uint8_t* destination16,
                                              uint8_t iface, const uint8_t* hop_address16);
+/* The path through (iface, hop_address16) may lead back through this node (a path bloom hit):
+ * it stays active but lookup takes it only when the destination has no trusted (active, not
+ * suspect) path. NEXUS_ERR_NOT_FOUND when there is no such path. */
+nexus_status nexus_routing_table_mark_suspect(nexus_routing_table* table, const uint8_t* destination16,
+                                              uint8_t iface, const uint8_t* hop_address16);
 /* Delivery feedback (delivered: nonzero) moving the path's reliability 1/8 of the way. */
 nexus_status nexus_routing_table_record_outcome(nexus_routing_table* table, const uint8_t* destination16,
                                                 uint8_t iface, const uint8_t* hop_address16, int delivered);

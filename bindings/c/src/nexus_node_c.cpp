@@ -205,6 +205,7 @@ nexus_routing_entry entry_out(const nexus::routing::routing_entry& e) noexcept {
     v.reliability = e.reliability;
     v.state = e.state == nexus::routing::route_state::active ? 0 : 1;
     v.failed = e.failed ? 1 : 0;
+    v.suspect = e.suspect ? 1 : 0;
     v.lamport = e.lamport;
     v.last_updated_ms = e.last_updated.ms();
     v.expires_ms = e.expires.ms();

@@ -48,6 +48,7 @@ static_assert(offsetof(nexus_route_update, hop_address) == 16 && offsetof(nexus_
 static_assert(offsetof(nexus_routing_entry, cost) == 32 && offsetof(nexus_routing_entry, iface) == 38 &&
               offsetof(nexus_routing_entry, reliability) == 39 &&
               offsetof(nexus_routing_entry, state) == 40 && offsetof(nexus_routing_entry, failed) == 41 &&
+              offsetof(nexus_routing_entry, suspect) == 42 &&
               offsetof(nexus_routing_entry, lamport) == 48 &&
               offsetof(nexus_routing_entry, last_updated_ms) == 56 &&
               offsetof(nexus_routing_entry, last_used_ms) == 80 && sizeof(nexus_routing_entry) == 88);
@@ -98,6 +99,7 @@ nexus_routing_entry entry_to_c(const nr::routing_entry& x) noexcept {
     e.reliability = x.reliability;
     e.state = static_cast<std::uint8_t>(x.state);
     e.failed = x.failed ? 1 : 0;
+    e.suspect = x.suspect ? 1 : 0;
     e.lamport = x.lamport;
     e.last_updated_ms = x.last_updated.ms();
     e.expires_ms = x.expires.ms();
@@ -208,6 +210,14 @@ nexus_status nexus_routing_table_mark_failed(nexus_routing_table* table, const u
     if (table == nullptr || destination16 == nullptr || hop_address16 == nullptr)
         return NEXUS_ERR_NULL_POINTER;
     auto r = table->t.mark_failed(address(destination16), nr::next_hop{iface, address(hop_address16)});
+    return r ? NEXUS_OK : to_status(r.error());
+}
+
+nexus_status nexus_routing_table_mark_suspect(nexus_routing_table* table, const uint8_t* destination16,
+                                              uint8_t iface, const uint8_t* hop_address16) {
+    if (table == nullptr || destination16 == nullptr || hop_address16 == nullptr)
+        return NEXUS_ERR_NULL_POINTER;
+    auto r = table->t.mark_suspect(address(destination16), nr::next_hop{iface, address(hop_address16)});
     return r ? NEXUS_OK : to_status(r.error());
 }
 

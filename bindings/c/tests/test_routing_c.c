@@ -168,7 +168,20 @@ static void test_table(void) {
     EXPECT(nexus_routing_table_update(t, &cheap, t0 + 3, &outcome) == NEXUS_OK &&
            outcome == NEXUS_ROUTE_UPDATED);
     EXPECT(nexus_routing_table_lookup(t, cheap.destination, NEXUS_POLICY_CHEAPEST, t0 + 4, &e) == NEXUS_OK);
-    EXPECT(memcmp(e.hop_address, cheap.hop_address, 16) == 0);
+    EXPECT(memcmp(e.hop_address, cheap.hop_address, 16) == 0 && e.suspect == 0);
+    /* A suspect path is a last resort: the dearer trusted one is taken while it is there. */
+    EXPECT(nexus_routing_table_mark_suspect(t, cheap.destination, 1, cheap.hop_address) == NEXUS_OK);
+    EXPECT(nexus_routing_table_mark_suspect(t, cheap.destination, 2, cheap.hop_address) == NEXUS_ERR_NOT_FOUND);
+    EXPECT(nexus_routing_table_lookup(t, cheap.destination, NEXUS_POLICY_CHEAPEST, t0 + 4, &e) == NEXUS_OK);
+    EXPECT(memcmp(e.hop_address, dear.hop_address, 16) == 0);
+    EXPECT(nexus_routing_table_mark_failed(t, dear.destination, 1, dear.hop_address) == NEXUS_OK);
+    EXPECT(nexus_routing_table_lookup(t, cheap.destination, NEXUS_POLICY_CHEAPEST, t0 + 4, &e) == NEXUS_OK);
+    EXPECT(memcmp(e.hop_address, cheap.hop_address, 16) == 0 && e.suspect == 1 && e.state == 0);
+    /* Fresh updates clear both marks. */
+    EXPECT(nexus_routing_table_update(t, &cheap, t0 + 3, &outcome) == NEXUS_OK &&
+           outcome == NEXUS_ROUTE_UPDATED);
+    EXPECT(nexus_routing_table_update(t, &dear, t0 + 3, &outcome) == NEXUS_OK &&
+           outcome == NEXUS_ROUTE_UPDATED);
 
     /* record_outcome from unknown (128): lost -> 128 - 16 = 112. */
     EXPECT(nexus_routing_table_record_outcome(t, dear.destination, 1, dear.hop_address, 0) == NEXUS_OK);

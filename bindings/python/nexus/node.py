@@ -165,7 +165,8 @@ class RouteInfo:
     own identity when it is a neighbour); cost is the CompactPathCost after every hop to the
     destination (codes: nexus.wire.encode_cost / encode_bandwidth); reliability 0 (unknown) .. 255;
     state "active" or "stale" as last aged; failed after a failed delivery or a withdrawal; lamport
-    the origin's Lamport time."""
+    the origin's Lamport time; suspect when the offer's path bloom holds this node (a last resort,
+    used only while the destination has no trusted path)."""
 
     destination: bytes
     iface: int
@@ -179,6 +180,7 @@ class RouteInfo:
     expires_ms: int
     evict_at_ms: int
     last_used_ms: int
+    suspect: bool
 
     @property
     def hop_count(self) -> int:

@@ -594,9 +594,10 @@ class Mesh:
         """The node's routing table: one dict per path with destination, iface, next_hop
         (address), cumulative_cost (code) and cost (decoded, uNXS per byte), worst_latency_ms,
         bottleneck (code) and bottleneck_bps (decoded), hop_count, reliability (0 unknown..255),
-        state ('active' / 'stale'), failed, active (usable now), lamport, path_bloom (32 bytes:
-        the 128-bit bloom filter of the identity hashes of the nodes on the path, routing/advert.hpp
-        path_bloom), last_updated_ms, expires_ms."""
+        state ('active' / 'stale'), failed, suspect (the offer's path bloom holds this node: a
+        last resort, used only while the destination has no trusted path), active (usable now),
+        lamport, path_bloom (32 bytes: the 256-bit bloom filter of the identity hashes of the nodes
+        on the path, routing/advert.hpp path_bloom), last_updated_ms, expires_ms."""
         return self._core.routes(self._node(node))
 
     def link_bytes(self) -> List[dict]:
@@ -832,8 +833,8 @@ def converged(mesh: Mesh) -> Tuple[bool, tuple]:
     for i in up:
         wanted = [d for d, o in dests if o != i and o in comp and comp[o] == comp[i]]
         # Native: whether each wanted destination has an active route, and a fingerprint of the
-        # table's paths (destination, next hop, cost summary, reliability, state, failed; not the
-        # Lamport times or timers).
+        # table's paths (destination, next hop, cost summary, reliability, state, failed,
+        # suspect; not the Lamport times or timers).
         node_ok, digest = mesh._core.route_check(i, wanted)
         ok = ok and node_ok
         snap.append((i, digest))

@@ -100,14 +100,15 @@ nexus::interface_metrics metrics_arg(std::int64_t bandwidth_bps, std::int64_t la
 py::bytes hash_bytes(const nexus::truncated_hash& h) { return to_bytes(std::span<const std::uint8_t>(h)); }
 
 /// (destination, iface, next_hop, (cost code, worst latency ms, bandwidth code, hop count),
-/// reliability, state, failed, lamport, last_updated_ms, expires_ms, evict_at_ms, last_used_ms).
+/// reliability, state, failed, lamport, last_updated_ms, expires_ms, evict_at_ms, last_used_ms,
+/// suspect).
 py::tuple route_tuple(const nexus::routing::routing_entry& e) {
     return py::make_tuple(hash_bytes(e.destination), e.hop.iface, hash_bytes(e.hop.address),
                           py::make_tuple(e.cost.cumulative_cost, e.cost.worst_latency_ms,
                                          e.cost.bottleneck_bps, e.cost.hop_count),
                           e.reliability, e.state == nexus::routing::route_state::active ? "active" : "stale",
                           e.failed, e.lamport, e.last_updated.ms(), e.expires.ms(), e.evict_at.ms(),
-                          e.last_used.ms());
+                          e.last_used.ms(), e.suspect);
 }
 
 nexus::truncated_hash hash_arg(const py::bytes& b, const char* what) {

@@ -99,6 +99,7 @@ py::dict entry_dict(const nr::routing_entry& e) {
     d["reliability"] = e.reliability;
     d["state"] = e.state == nr::route_state::active ? "active" : "stale";
     d["failed"] = e.failed;
+    d["suspect"] = e.suspect;
     d["lamport"] = e.lamport;
     d["last_updated_ms"] = e.last_updated.ms();
     d["expires_ms"] = e.expires.ms();
@@ -214,6 +215,14 @@ void bind_routing(py::module_& m) {
             "mark_failed",
             [](table_holder& h, const py::bytes& destination, int iface, const py::bytes& hop_address) {
                 check(h.t.mark_failed(
+                    address(destination, "destination"),
+                    nr::next_hop{byte_arg(iface, "iface"), address(hop_address, "hop_address")}));
+            },
+            py::arg("destination"), py::arg("iface"), py::arg("hop_address"))
+        .def(
+            "mark_suspect",
+            [](table_holder& h, const py::bytes& destination, int iface, const py::bytes& hop_address) {
+                check(h.t.mark_suspect(
                     address(destination, "destination"),
                     nr::next_hop{byte_arg(iface, "iface"), address(hop_address, "hop_address")}));
             },

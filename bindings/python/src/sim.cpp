@@ -246,6 +246,7 @@ py::list routes_of(const sim_node& n, nexus::timestamp now) {
         r["reliability"] = e.reliability;
         r["state"] = route_state_name(e.state);
         r["failed"] = e.failed;
+        r["suspect"] = e.suspect;
         r["active"] = e.active_at(now);
         r["lamport"] = e.lamport;
         r["path_bloom"] = to_bytes(std::span<const std::uint8_t>(e.path));
@@ -292,6 +293,7 @@ std::pair<bool, std::uint64_t> route_check(const sim_node& n,
         f.add(e.reliability);
         f.add(static_cast<std::uint64_t>(e.state));
         f.add(e.failed);
+        f.add(e.suspect);
     }
     bool all = true;
     for (const auto& d : wanted) {

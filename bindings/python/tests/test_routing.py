@@ -122,6 +122,19 @@ def test_routing_table_paths_failover_and_ageing():
         t.mark_failed(dest, 2, h1)
     assert t.update(dest, 1, h1, PathCost(32, 100, 100, 2), 6, t0 + 3) == "updated"
     assert t.lookup(dest, "cheapest", t0 + 4)["hop_address"] == h1
+    assert not t.lookup(dest, "cheapest", t0 + 4)["suspect"]
+
+    # A suspect path is a last resort: the dearer trusted one wins while it is there.
+    t.mark_suspect(dest, 1, h1)
+    with pytest.raises(ValueError):
+        t.mark_suspect(dest, 2, h1)
+    assert t.lookup(dest, "cheapest", t0 + 4)["hop_address"] == h2
+    t.mark_failed(dest, 1, h2)
+    e = t.lookup(dest, "cheapest", t0 + 4)
+    assert e["hop_address"] == h1 and e["suspect"] and e["state"] == "active"
+    assert t.update(dest, 1, h1, PathCost(32, 100, 100, 2), 6, t0 + 3) == "updated"
+    assert t.update(dest, 1, h2, (160, 100, 100, 2), 5, t0 + 3) == "updated"
+    assert not any(x["suspect"] or x["failed"] for x in t.entries())
 
     t.record_outcome(dest, 1, h2, False)  # unknown (128) -> 128 - ceil(128 / 8) = 112
     rel = {x["hop_address"]: x["reliability"] for x in t.entries()}

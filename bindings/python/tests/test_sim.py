@@ -216,7 +216,7 @@ def test_convergence_and_routes_of_a_line():
     assert t is not None and 0 <= t <= 1.0
     assert sim.converged(m)[0]
     for node in range(4):
-        routes = {r["destination"]: r for r in m.routes(node) if r["active"]}
+        routes = {r["destination"]: r for r in m.routes(node) if r["active"] and not r["suspect"]}
         for other in range(4):
             if other == node:
                 continue
@@ -234,9 +234,9 @@ def test_routes_of_a_three_node_line_have_its_hop_counts():
     for i, d in enumerate(dests):
         m.announce(i, d)
     m.run(2.0)
-    hops = {r["destination"]: r["hop_count"] for r in m.routes(0) if r["active"]}
+    hops = {r["destination"]: r["hop_count"] for r in m.routes(0) if r["active"] and not r["suspect"]}
     assert hops == {dests[1]: 1, dests[2]: 2}
-    hops = {r["destination"]: r["hop_count"] for r in m.routes(1) if r["active"]}
+    hops = {r["destination"]: r["hop_count"] for r in m.routes(1) if r["active"] and not r["suspect"]}
     assert hops == {dests[0]: 1, dests[2]: 1}
     assert m.identity_hash(1) in {r["next_hop"] for r in m.routes(0)}
 
@@ -264,7 +264,7 @@ def test_route_path_blooms_name_the_nodes_on_the_path():
         m.announce(i, d)
     m.run(2.0)
     for node in range(4):
-        routes = {r["destination"]: r for r in m.routes(node) if r["active"]}
+        routes = {r["destination"]: r for r in m.routes(node) if r["active"] and not r["suspect"]}
         assert len(routes) == 3
         for other in range(4):
             if other == node:
@@ -281,7 +281,7 @@ def test_route_path_blooms_name_the_nodes_on_the_path():
         g.announce(i, d)
     assert sim.convergence_time(g, step_s=0.25, limit_s=30) is not None
     for node in range(4):
-        routes = {r["destination"]: r for r in g.routes(node) if r["active"]}
+        routes = {r["destination"]: r for r in g.routes(node) if r["active"] and not r["suspect"]}
         for other in range(4):
             if other == node:
                 continue
@@ -345,7 +345,7 @@ def test_node_configuration():
     t = sim.convergence_time(m, step_s=0.25, limit_s=30)
     assert t is not None
     assert m.class_totals()["announce"]["frames_sent"] >= 3
-    r = {x["destination"]: x for x in m.routes(0) if x["active"]}
+    r = {x["destination"]: x for x in m.routes(0) if x["active"] and not x["suspect"]}
     assert r[dests[1]]["hop_count"] == 1 and r[dests[2]]["hop_count"] == 2
     assert r[dests[2]]["worst_latency_ms"] == 3
     quiet = sim.Mesh(auto_announce=False)

@@ -123,6 +123,20 @@ test('routing table: cheaper path, failover, ageing', () => {
     assert.throws(() => t.markFailed(dest, 2, h1), code('not_found'));
     assert.equal(up(h1, 32, 6, t0 + 3), 'updated');
     assert.deepEqual(t.lookup(dest, 'cheapest', t0 + 4).hopAddress, h1);
+    assert.equal(t.lookup(dest, 'cheapest', t0 + 4).suspect, false);
+
+    // A suspect path is a last resort: the dearer trusted one wins while it is there.
+    t.markSuspect(dest, 1, h1);
+    assert.throws(() => t.markSuspect(dest, 2, h1), code('not_found'));
+    assert.deepEqual(t.lookup(dest, 'cheapest', t0 + 4).hopAddress, h2);
+    t.markFailed(dest, 1, h2);
+    e = t.lookup(dest, 'cheapest', t0 + 4);
+    assert.deepEqual(e.hopAddress, h1);
+    assert.equal(e.suspect, true);
+    assert.equal(e.state, 'active');
+    assert.equal(up(h1, 32, 6, t0 + 3), 'updated');
+    assert.equal(up(h2, 160, 5, t0 + 3), 'updated');
+    assert.ok(t.entries().every((x) => !x.suspect && !x.failed));
 
     t.recordOutcome(dest, 1, h2, false); // 128 - ceil(128 / 8) = 112
     const entries = t.entries();

@@ -12,21 +12,25 @@
 //   once, with evict_at = last heard + 10 rounds; silent for 10 rounds: its paths are evicted.
 // - mark_failed: a path that failed to deliver is demoted (stale, failed) and no longer returned by
 //   lookup, so the next best path is used; a fresh announce through it restores it.
+// - mark_suspect: a path that may loop back through this node (a path bloom hit, possibly false)
+//   stays active but is a last resort: lookup returns it only when the destination has no trusted
+//   (active, not suspect) path, and it is replaced or evicted before any trusted one.
 // - Memory pressure (table full, new path): evict, in this order, (1) a path past its evict_at,
-//   (2) the least recently used stale path, (3) an active path of the destination that has the
-//   most active paths -- among its paths the least reliable (ties: least recently used, then
-//   higher cost code); ties after that: the lowest position (smallest destination). "Used" =
-//   inserted, refreshed or returned by lookup. Fair share: a destination that already has k
-//   active paths only takes an active victim from a destination with at least k + 2 of them;
-//   otherwise the table is full for it, and the newcomer competes with its own paths as at the
-//   per-destination limit below. So a full table settles with the paths shared out evenly instead
-//   of churning, and no destination loses its only route to another's spare.
+//   (2) the least recently used stale path, (3) a suspect path, (4) a trusted active path of the
+//   destination that has the most of them -- among its paths the least reliable (ties: least
+//   recently used, then higher cost code); ties after that: the lowest position (smallest
+//   destination). "Used" = inserted, refreshed or returned by lookup. Fair share: a destination
+//   that already has k trusted paths only takes a trusted victim from a destination with at least
+//   k + 2 of them; otherwise the table is full for it, and the newcomer competes with its own
+//   paths as at the per-destination limit below. So a full table settles with the paths shared
+//   out evenly instead of churning, and no destination loses its only route to another's spare.
 // - Per destination at most PathsPerDestination paths: a new next hop replaces the destination's
-//   worst path -- a dead one, else the least recently used stale one, else the active one with the
-//   lowest reliability, then the highest cost code, then least recently used -- when that victim
-//   is not active, or when the newcomer's effective reliability is higher, or equal with a lower
-//   cost code; otherwise it is discarded. (Worst by cost, not by use: on a broadcast medium with
-//   many neighbours an LRU victim made the kept set, and with it the best path, churn.)
+//   worst path -- a dead one, else the least recently used stale one, else a suspect one, else the
+//   trusted one with the lowest reliability, then the highest cost code, then least recently used
+//   -- when that victim is not trusted, or when the newcomer's effective reliability is higher, or
+//   equal with a lower cost code; otherwise it is discarded. (Worst by cost, not by use: on a
+//   broadcast medium with many neighbours an LRU victim made the kept set, and with it the best
+//   path, churn.)
 #pragma once
 
 #include <array>
@@ -63,6 +67,7 @@ struct routing_entry {
     std::uint8_t reliability = 0;    ///< 0 unknown .. 255 perfect (learned locally, see record_outcome)
     route_state state = route_state::active;
     bool failed = false;        ///< set by mark_failed, cleared by a fresh update
+    bool suspect = false;       ///< set by mark_suspect, cleared by a fresh update (a last resort)
     std::uint64_t lamport = 0;  ///< the origin's Lamport time of the announce that set this path
     std::array<std::uint8_t, 32> path{};  ///< the nodes on it, as offered (routing/advert.hpp path_bloom)
     timestamp last_updated{};   ///< when the last accepted update arrived
@@ -75,6 +80,8 @@ struct routing_entry {
         return state == route_state::active && !failed && now < expires;
     }
     constexpr bool alive_at(timestamp now) const noexcept { return now < evict_at; }
+    /// Active and not suspect: a path the node may use and offer.
+    constexpr bool trusted_at(timestamp now) const noexcept { return active_at(now) && !suspect; }
 };
 
 struct routing_timers {
@@ -185,9 +192,9 @@ public:
             const entry& old = entries_[v];
             const std::uint32_t rn = effective_reliability(u.reliability);
             const std::uint32_t ro = effective_reliability(old.reliability);
-            bool take = !old.active_at(now) || rn > ro ||
+            bool take = !old.trusted_at(now) || rn > ro ||
                         (rn == ro && u.cost.cumulative_cost < old.cost.cumulative_cost);
-            if (old.active_at(now) && policy != nullptr && policy->kind == policy_kind::weighted)
+            if (old.trusted_at(now) && policy != nullptr && policy->kind == policy_kind::weighted)
                 take = policy_replace(b, e, u, *policy, now, v);
             if (!take) return update_outcome::discarded_worse;
             entries_[v] = fresh(u, now);
@@ -228,6 +235,16 @@ public:
         if (i == npos) return fail(error::not_found);
         entries_[i].failed = true;
         entries_[i].state = route_state::stale;
+        return ok();
+    }
+
+    /// The path through `hop` may lead back through this node (its path bloom says so; it may be a
+    /// false positive): it stays active but is chosen only when the destination has no trusted
+    /// active path, and goes first when a destination or the table needs room.
+    result<void> mark_suspect(const truncated_hash& destination, const next_hop& hop) noexcept {
+        const std::size_t i = index_of(destination, hop);
+        if (i == npos) return fail(error::not_found);
+        entries_[i].suspect = true;
         return ok();
     }
 
@@ -348,14 +365,19 @@ private:
         const span_pair run = range(destination);
         const std::size_t b = run.first, e = run.second;
         if (b == e) return npos;
-        bool any_active = false;
-        for (std::size_t i = b; i < e; ++i) any_active = any_active || entries_[i].active_at(now);
+        bool any_trusted = false, any_active = false;
+        for (std::size_t i = b; i < e; ++i) {
+            any_trusted = any_trusted || entries_[i].trusted_at(now);
+            any_active = any_active || entries_[i].active_at(now);
+        }
         const std::size_t n = e - b;
         const std::size_t k = select_best(
             n,
             [&](std::size_t j) {
                 const entry& x = entries_[b + j];
-                const bool usable = any_active ? x.active_at(now) : (!x.failed && x.alive_at(now));
+                const bool usable = any_trusted  ? x.trusted_at(now)
+                                    : any_active ? x.active_at(now)
+                                                 : (!x.failed && x.alive_at(now));
                 if (!x.alive_at(now)) return path_view{};
                 return path_view{&x.hop.address, x.cost, x.reliability, usable};
             },
@@ -377,6 +399,7 @@ private:
         if (u.reliability != 0) x.reliability = u.reliability;
         x.state = route_state::active;
         x.failed = false;
+        x.suspect = false;
         x.last_updated = now;
         x.expires = now + timers_.active_lifetime();
         x.evict_at = x.expires + timers_.stale_lifetime();
@@ -392,23 +415,25 @@ private:
         return x;
     }
 
-    // Eviction rank, lower = evicted first: 0 dead, 1 stale, 2 active (header comment).
+    // Eviction rank, lower = evicted first: 0 dead, 1 stale, 2 active suspect, 3 active trusted
+    // (header comment).
     static int tier(const entry& x, timestamp now) noexcept {
         if (!x.alive_at(now)) return 0;
-        return x.active_at(now) ? 2 : 1;
+        if (!x.active_at(now)) return 1;
+        return x.suspect ? 2 : 3;
     }
 
     // Whether a should be evicted before b.
     static bool evict_before(const entry& a, const entry& b, timestamp now) noexcept {
         const int ta = tier(a, now), tb = tier(b, now);
         if (ta != tb) return ta < tb;
-        if (ta == 2) {
+        if (ta >= 2) {
             const std::uint32_t ra = effective_reliability(a.reliability);
             const std::uint32_t rb = effective_reliability(b.reliability);
             if (ra != rb) return ra < rb;
         }
         if (a.last_used != b.last_used) return a.last_used < b.last_used;
-        if (ta == 2) return a.cost.cumulative_cost > b.cost.cumulative_cost;
+        if (ta >= 2) return a.cost.cumulative_cost > b.cost.cumulative_cost;
         return false;
     }
 
@@ -422,7 +447,7 @@ private:
         std::uint16_t max_l = u.cost.worst_latency_ms;
         for (std::size_t i = b; i < e; ++i) {
             const entry& x = entries_[i];
-            if (!x.active_at(now)) return true;  // a stale one is there to replace
+            if (!x.trusted_at(now)) return true;  // a stale or suspect one is there to replace
             const u128 d = ring_distance(x.hop.address, x.destination);
             if (d > max_d) max_d = d;
             max_c = std::max(max_c, wire::decode_cost(x.cost.cumulative_cost));
@@ -448,7 +473,7 @@ private:
     static bool worse_path(const entry& a, const entry& b, timestamp now) noexcept {
         const int ta = tier(a, now), tb = tier(b, now);
         if (ta != tb) return ta < tb;
-        if (ta == 2) {
+        if (ta >= 2) {
             const std::uint32_t ra = effective_reliability(a.reliability);
             const std::uint32_t rb = effective_reliability(b.reliability);
             if (ra != rb) return ra < rb;
@@ -459,14 +484,14 @@ private:
 
     std::size_t active_count(std::size_t b, std::size_t e, timestamp now) const noexcept {
         std::size_t n = 0;
-        for (std::size_t i = b; i < e; ++i) n += entries_[i].active_at(now) ? 1 : 0;
+        for (std::size_t i = b; i < e; ++i) n += entries_[i].trusted_at(now) ? 1 : 0;
         return n;
     }
 
     // The memory-pressure victim (header comment): a dead path, else the least recently used stale
-    // one, else an active path of the destination with the most active paths, by evict_before
-    // within it. `active_paths` is that destination's number of active paths (0 for a dead or
-    // stale victim).
+    // one, else a suspect one, else a trusted active path of the destination with the most of them,
+    // by evict_before within it. `active_paths` is that destination's number of trusted active
+    // paths (0 for a dead, stale or suspect victim).
     std::size_t victim(timestamp now, std::size_t& active_paths) const noexcept {
         std::size_t v = npos, v_count = 0;
         int v_tier = 0;
@@ -476,10 +501,10 @@ private:
             const std::size_t n = active_count(b, e, now);
             for (std::size_t i = b; i < e; ++i) {
                 const int t = tier(entries_[i], now);
-                const std::size_t count = t == 2 ? n : 0;
+                const std::size_t count = t == 3 ? n : 0;
                 bool better = v == npos || t < v_tier;
                 if (!better && t == v_tier) {
-                    if (t == 2 && count != v_count)
+                    if (t == 3 && count != v_count)
                         better = count > v_count;
                     else
                         better = evict_before(entries_[i], entries_[v], now);
