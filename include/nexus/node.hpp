@@ -1183,20 +1183,33 @@ private:
     void push_dirty(timestamp now) noexcept {
         next_push_ = now + duration::seconds(1);
         push_at_ = timestamp{};
-        bool all_sent = true;
+        // The flagged destinations, ours first, in order. `sent_all_before` ends up as the first
+        // position some interface could not send (budget or outbox): flags from there on stay set
+        // and go in the next push, at least a second later, when the budget has refilled. (They
+        // used to be cleared all the same; on a 1,000-node mesh the changes cut off that way
+        // waited for a round's delta, and two-node loops stood for rounds.)
+        const std::size_t own_count = destinations_.size();
+        const std::size_t total = own_count + paths_.size();
+        std::size_t sent_all_before = total;
         for (std::size_t i = 0; i < interfaces_; ++i) {
             const auto iface = static_cast<interface_id>(i);
-            // The flagged destinations, ours first, in order: position `next` is where the next
-            // packet starts.
-            const std::size_t own_count = destinations_.size();
-            const std::size_t total = own_count + paths_.size();
-            std::size_t next = 0;
+            std::size_t next = 0;  // where the next packet starts
+            constexpr std::size_t head = gossip::message_header_bytes + gossip::delta_section_header_bytes;
+            constexpr std::size_t item = gossip::item_prefix_bytes + routing::advert_size;
+            // A packet goes when the budget holds all the changes, or a full packet, or as much as
+            // the bucket can ever hold: trickling one offer per packet as the bucket refills would
+            // spend most of a slow link's budget on envelopes (~150 bytes each).
+            const std::uint64_t bucket = ifaces_[iface].budget->capacity(gossip::tier::routing);
+            const std::size_t envelope = gossip::gossip_packet_bytes(0);
+            const std::size_t want = std::min<std::size_t>(
+                {head + dirty_count_ * item, gossip::max_envelope_message,
+                 bucket > envelope ? static_cast<std::size_t>(bucket - envelope) : std::size_t{0}});
             while (next < total) {
                 const std::size_t room = gossip_room(iface, now);
-                constexpr std::size_t head = gossip::message_header_bytes + gossip::delta_section_header_bytes;
-                if (room < head + gossip::item_prefix_bytes + routing::advert_size) break;  // no budget left
+                if (room < head + item || room < want) break;  // not enough budget yet
                 std::array<std::uint8_t, gossip::max_envelope_message> msg{};
                 gossip::delta_sink sink(std::span<std::uint8_t>(msg.data() + head, room - head), room - head);
+                const std::size_t first = next;
                 for (; next < total; ++next) {
                     std::optional<routing::advert> a;
                     if (next < own_count) {
@@ -1220,17 +1233,20 @@ private:
                 msg[3] = routing::routing_kind_id;
                 store16_le(msg.data() + 4, static_cast<std::uint16_t>(sink.items()));
                 const std::size_t size = head + sink.bytes();
-                if (!st_spend(iface, size, now)) break;
-                if (!send_gossip(iface, std::span<const std::uint8_t>(msg.data(), size), now)) {
-                    all_sent = false;
+                if (!st_spend(iface, size, now) ||
+                    !send_gossip(iface, std::span<const std::uint8_t>(msg.data(), size), now)) {
+                    next = first;
                     break;
                 }
             }
+            sent_all_before = std::min(sent_all_before, next);
         }
-        if (!all_sent) return;  // the outbox was full: the same changes go again in a second
-        for (auto& d : destinations_) d.dirty = false;
-        for (auto& pe : paths_) pe.value.dirty = false;
         dirty_count_ = 0;
+        for (std::size_t k = 0; k < total; ++k) {
+            bool& flag = k < own_count ? destinations_[k].dirty : paths_.begin()[k - own_count].value.dirty;
+            if (k < sent_all_before) flag = false;
+            dirty_count_ += flag ? 1 : 0;
+        }
     }
     bool st_spend(interface_id iface, std::size_t bytes, timestamp now) noexcept {
         return ifaces_[iface].budget->try_spend(gossip::tier::routing, bytes, now);

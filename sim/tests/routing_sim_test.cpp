@@ -497,6 +497,43 @@ TEST_CASE("routing sim: gossip stays within 10 % of every link's budget, LoRa in
     }
 }
 
+TEST_CASE("routing sim: changes cut off by the budget go in the next push, not the next round") {
+    // A hub with 40 WiFi leaves and one far node on LoRa SF7 (~5 kbps: a tier-1 bucket of ~1 KB,
+    // refilled at ~17 B/s). The hub learns 40 destinations at once and pushes them to the far node;
+    // one bucket holds about 15 offers. Rounds are 10 minutes apart here, so what reaches the far
+    // node in the first 5 minutes came by push: all 40 real offers (not the estimates the relayed
+    // announces give) must be there.
+    constexpr std::size_t leaves = 40;
+    sim::mesh<sim::research_node> m(7);
+    auto c = sim::mesh_config();
+    c.timers.gossip_interval = nexus::duration::seconds(600);
+    for (std::size_t i = 0; i < leaves + 2; ++i) m.add_node(c);
+    std::vector<truncated_hash> dest;
+    for (sim::node_id i = 0; i < leaves + 2; ++i) dest.push_back(m.add_destination(i, "nexus.test.push"));
+    m.connect({0, 0}, {1, 0}, lora(7));
+    for (sim::node_id i = 2; i < leaves + 2; ++i) m.connect({1, 1}, {i, 0}, wifi(2));  // one WiFi radio
+    m.run_until(seconds(300));
+    std::size_t real = 0, estimates = 0, none = 0;
+    for (sim::node_id i = 2; i < leaves + 2; ++i) {
+        const auto* r = m[0].route(dest[i], m.now());
+        if (r == nullptr)
+            ++none;
+        else if (r->path == nexus::routing::unknown_path())
+            ++estimates;
+        else
+            ++real;
+    }
+    MESSAGE("far node after 300 s: " << real << " real offers, " << estimates << " estimates, " << none << " none; hub sent "
+            << m[1].budget(0)->stats(nexus::gossip::tier::routing).bytes_sent << " B of a "
+            << m[1].budget(0)->capacity(nexus::gossip::tier::routing) << " B bucket");
+    CHECK(real == leaves);
+    // The pushes went within the tier-1 budget: one bucket plus its refill.
+    const auto* b = m[1].budget(0);
+    REQUIRE(b != nullptr);
+    CHECK(b->stats(nexus::gossip::tier::routing).bytes_sent <=
+          b->capacity(nexus::gossip::tier::routing) + 300 * (b->capacity(nexus::gossip::tier::routing) / 60) + 64);
+}
+
 TEST_CASE("routing sim: a random geometric mesh converges and every pair is reachable") {
     // The 1,000-node run is bench/mesh_bench.cpp (docs/performance.md); 60 nodes here.
     const std::size_t n = 60;

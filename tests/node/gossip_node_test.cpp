@@ -6,8 +6,8 @@
 // a replayed packet, an old counter and a second session re-signed with the sender's own key, and
 // adverts about destinations never announced or from the future. Also: a valid advert from a
 // signed neighbour is merged (the positive control), an offer whose path (its node bloom) holds
-// the receiver is held as failed and never used, and the path bloom itself behaves as its layout
-// says (bits from the identity hash's first four bytes).
+// the receiver is held as suspect and not used while a trusted path exists, and the path bloom
+// itself behaves as its layout says (bits from the identity hash's first four bytes).
 #include <doctest/doctest.h>
 
 #include <array>
@@ -101,7 +101,8 @@ state snapshot(const node_t& n) {
         for (std::uint64_t v : {std::uint64_t{e.hop.iface}, std::uint64_t{e.cost.cumulative_cost},
                                 std::uint64_t{e.cost.worst_latency_ms}, std::uint64_t{e.cost.bottleneck_bps},
                                 std::uint64_t{e.cost.hop_count}, std::uint64_t{e.reliability},
-                                std::uint64_t(e.state), std::uint64_t{e.failed}, e.lamport, e.last_updated.ms(),
+                                std::uint64_t(e.state), std::uint64_t{e.failed}, std::uint64_t{e.suspect},
+                                e.lamport, e.last_updated.ms(),
                                 e.expires.ms(), e.evict_at.ms()})
             for (int i = 0; i < 8; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
         s.routes.push_back(b);
