@@ -766,6 +766,7 @@ private:
         std::uint64_t lamport = 0;
         bool active = false;
         bool estimate = false;  ///< taken from a relayed announce (path bloom unknown_path())
+        routing::path_bloom path{};  ///< the nodes on it
         friend constexpr bool operator==(const best_snapshot&, const best_snapshot&) noexcept = default;
     };
 
@@ -928,20 +929,26 @@ private:
     best_snapshot snapshot(const truncated_hash& destination, timestamp now) const noexcept {
         const routing::routing_entry* b = routes_.best(destination, config_.policy, now);
         if (b == nullptr) return {};
-        return best_snapshot{true, b->hop, b->cost, b->lamport, b->trusted_at(now), b->path == routing::unknown_path()};
+        return best_snapshot{true,    b->hop, b->cost, b->lamport, b->trusted_at(now),
+                             b->path == routing::unknown_path(), b->path};
     }
 
     /// Whether a change of our best path is pushed at once (spec: "cost change > 25 %"): a path
     /// appearing or disappearing, a switch to another next hop (neighbours must see the nodes of
-    /// the path we now use, or a loop could stand until the next round), an estimate replaced by a
-    /// real offer (neighbours held ours as unusable) or the reverse, its cost code moving by
-    /// more than 5 steps (2^(5/16) = 1.24) or its worst latency by more than a quarter. Smaller
-    /// changes reach the neighbours in the next round's delta (the bloom key holds the exact cost).
+    /// the path we now use, or a loop could stand until the next round), a node joining the path
+    /// further on (the same reason), an estimate replaced by a real offer (neighbours held ours as
+    /// unusable) or the reverse, its cost code moving by more than 5 steps (2^(5/16) = 1.24) or its
+    /// worst latency by more than a quarter. Smaller changes reach the neighbours in the next
+    /// round's delta (the bloom key holds the exact cost).
     static bool significant(const best_snapshot& a, const best_snapshot& b) noexcept {
         if (a.has != b.has || a.active != b.active) return true;
         if (!a.has) return false;
         if (!(a.hop == b.hop)) return true;  // a different next hop: a different path (loop check)
         if (a.estimate != b.estimate) return true;  // neighbours could not use an estimate
+        // The path now runs through a node it did not (the same next hop, a change further on):
+        // that node may be one of our neighbours, which must learn it before it routes through us.
+        for (std::size_t i = 0; i < b.path.size(); ++i)
+            if ((b.path[i] & ~a.path[i]) != 0) return true;
         const int dc = static_cast<int>(a.cost.cumulative_cost) - static_cast<int>(b.cost.cumulative_cost);
         return dc > 5 || dc < -5 || changed_over_quarter(a.cost.worst_latency_ms, b.cost.worst_latency_ms);
     }
