@@ -2,6 +2,8 @@
 // random operation sequences must agree, "full" must be an error, and nothing may allocate.
 #include <doctest/doctest.h>
 
+#include <array>
+#include <cstdint>
 #include <deque>
 #include <list>
 #include <map>
@@ -198,17 +200,22 @@ TEST_CASE("static_map agrees with std::map and reports full") {
     }
 }
 
-TEST_CASE("lru_cache evicts the least recently used entry, as a list model predicts") {
-    std::mt19937 gen(4);
-    lru_cache<int, int, 5> c;
-    std::list<std::pair<int, int>> model;  // front = most recent
-    auto model_find = [&](int k) {
+namespace {
+
+// Drives an lru_cache<K, int, Cap> and a list model with the same random operations over
+// `universe` keys and checks they agree after every step.
+template <class K, std::size_t Cap, class MakeKey>
+void lru_against_model(std::uint32_t seed, int universe, MakeKey make_key, int steps) {
+    std::mt19937 gen(seed);
+    lru_cache<K, int, Cap> c;
+    std::list<std::pair<K, int>> model;  // front = most recent
+    auto model_find = [&](const K& k) {
         for (auto it = model.begin(); it != model.end(); ++it)
             if (it->first == k) return it;
         return model.end();
     };
-    for (int step = 0; step < 20000; ++step) {
-        const int k = static_cast<int>(gen() % 9);
+    for (int step = 0; step < steps; ++step) {
+        const K k = make_key(static_cast<int>(gen() % static_cast<std::uint32_t>(universe)));
         const int val = static_cast<int>(gen());
         switch (gen() % 4) {
             case 0: {
@@ -217,7 +224,7 @@ TEST_CASE("lru_cache evicts the least recently used entry, as a list model predi
                 if (it != model.end()) {
                     model.erase(it);
                     REQUIRE_FALSE(evicted);
-                } else if (model.size() == 5) {
+                } else if (model.size() == Cap) {
                     REQUIRE(evicted);
                     REQUIRE(*evicted == model.back().first);
                     model.pop_back();
@@ -229,6 +236,7 @@ TEST_CASE("lru_cache evicts the least recently used entry, as a list model predi
             }
             case 1: {
                 int* v = c.get(k);
+                REQUIRE(c.contains(k) == (v != nullptr));
                 auto it = model_find(k);
                 REQUIRE((v != nullptr) == (it != model.end()));
                 if (v) {
@@ -247,7 +255,7 @@ TEST_CASE("lru_cache evicts the least recently used entry, as a list model predi
             default: {
                 auto r = c.try_put(k, val);
                 auto it = model_find(k);
-                if (it == model.end() && model.size() == 5) {
+                if (it == model.end() && model.size() == Cap) {
                     REQUIRE(r.error() == error::full);
                 } else {
                     REQUIRE(r);
@@ -258,11 +266,37 @@ TEST_CASE("lru_cache evicts the least recently used entry, as a list model predi
         }
         REQUIRE(c.size() == model.size());
         auto it = model.begin();
-        c.for_each([&](const int& key, const int& value) {
+        c.for_each([&](const K& key, const int& value) {
             REQUIRE(key == it->first);
             REQUIRE(value == it->second);
             ++it;
         });
         if (!model.empty()) REQUIRE(*c.oldest() == model.back().first);
     }
+}
+
+}  // namespace
+
+TEST_CASE("lru_cache evicts the least recently used entry, as a list model predicts") {
+    lru_against_model<int, 5>(4, 9, [](int i) { return i; }, 20000);
+}
+
+TEST_CASE("lru_cache with its hash index (byte keys, N > 32) agrees with the list model") {
+    using key = std::array<std::uint8_t, 16>;
+    // 100 keys over 40 slots; keys share their first 8 bytes (the index hashes only those) in
+    // groups of 10, so probe runs collide, wrap and are shifted back on every erase.
+    auto make = [](int i) {
+        key k{};
+        k[0] = static_cast<std::uint8_t>(i / 10);
+        k[15] = static_cast<std::uint8_t>(i);
+        return k;
+    };
+    lru_against_model<key, 40>(7, 100, make, 60000);
+    // Distinct prefixes too (the usual case: packet hashes).
+    auto spread = [](int i) {
+        key k{};
+        for (std::size_t b = 0; b < k.size(); ++b) k[b] = static_cast<std::uint8_t>(i * 37 + b * 11);
+        return k;
+    };
+    lru_against_model<key, 40>(8, 70, spread, 30000);
 }
