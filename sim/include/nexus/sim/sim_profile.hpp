@@ -7,8 +7,8 @@
 // multiplication). Both checks are pure functions of their inputs, so this profile computes each
 // distinct one once and hands the stored answer to every later simulated node that asks: the nodes'
 // decisions are exactly those of nexus_profile nodes, addresses and wire bytes are identical
-// (same name, same BLAKE2b hasher), and a forged or altered message is still refused (the memo is
-// keyed by a 128-bit BLAKE2b digest of the key, the signature and the whole message).
+// (same name, same BLAKE2b hasher), and a forged or altered message is still refused (a stored
+// answer is only reused for the same key, signature and message, compared byte for byte).
 //
 // The memo is per thread (meshes on different threads never share it) and bounded: it is emptied
 // when it reaches memo_capacity entries, which only costs re-verification.
@@ -20,8 +20,8 @@
 #include <cstring>
 #include <span>
 #include <unordered_map>
+#include <vector>
 
-#include "nexus/crypto/blake2b.hpp"
 #include "nexus/crypto/ed25519.hpp"
 #include "nexus/identity/hash_profile.hpp"
 
@@ -29,7 +29,7 @@ namespace nexus::sim {
 
 struct sim_profile : nexus_profile {
     /// Entries kept per memo before it is emptied.
-    static constexpr std::size_t memo_capacity = 1u << 20;
+    static constexpr std::size_t memo_capacity = 1u << 18;
 
     struct memo_stats {
         std::uint64_t verify_calls = 0, verify_computed = 0;
@@ -41,17 +41,20 @@ struct sim_profile : nexus_profile {
                                std::span<const std::uint8_t> message) noexcept {
         auto& m = memos();
         ++m.stats.verify_calls;
-        crypto::blake2b h(16);
-        h.update(ed25519_public);
-        h.update(signature);
-        h.update(message);
-        key k{};
-        (void)h.finish(k);
-        if (auto it = m.verified.find(k); it != m.verified.end()) return it->second;
+        // Found by the signature, then compared byte for byte (key, signature, whole message): an
+        // altered or forged message can never be taken for a checked one.
+        std::array<std::uint8_t, 96> k{};
+        std::memcpy(k.data(), signature.data(), 64);
+        std::memcpy(k.data() + 64, ed25519_public.data(), 32);
+        auto [first, last] = m.verified.equal_range(k);
+        for (auto it = first; it != last; ++it)
+            if (it->second.message.size() == message.size() &&
+                std::memcmp(it->second.message.data(), message.data(), message.size()) == 0)
+                return it->second.ok;
         ++m.stats.verify_computed;
         const bool ok = crypto::ed25519_verify(signature, ed25519_public, message);
         if (m.verified.size() >= memo_capacity) m.verified.clear();
-        m.verified.emplace(k, ok);
+        m.verified.emplace(k, checked{std::vector<std::uint8_t>(message.begin(), message.end()), ok});
         return ok;
     }
 
@@ -73,7 +76,10 @@ struct sim_profile : nexus_profile {
     static memo_stats stats() noexcept { return memos().stats; }
 
 private:
-    using key = std::array<std::uint8_t, 16>;
+    struct checked {
+        std::vector<std::uint8_t> message;
+        bool ok = false;
+    };
     struct bytes_hash {
         template <std::size_t N>
         std::size_t operator()(const std::array<std::uint8_t, N>& a) const noexcept {
@@ -83,7 +89,7 @@ private:
         }
     };
     struct memo_state {
-        std::unordered_map<key, bool, bytes_hash> verified;
+        std::unordered_multimap<std::array<std::uint8_t, 96>, checked, bytes_hash> verified;
         std::unordered_map<std::array<std::uint8_t, 32>, bool, bytes_hash> keys;
         memo_stats stats;
     };
