@@ -174,8 +174,9 @@ public:
             return update_outcome::updated;
         }
         // Room for one more path of this destination: below its own limit, and when the table is
-        // full, a victim that is dead, stale, or a spare of a destination left with at least as
-        // many active paths as this one would then have (fair share; header comment).
+        // full, a victim that is dead, stale, suspect, or a trusted path of a destination left with
+        // at least as many trusted paths as this one would then have (fair share; header comment).
+        // At the limit (e > b then), the newcomer competes with the destination's own paths.
         std::size_t victim_index = npos;
         bool at_limit = e - b >= PathsPerDestination;
         if (!at_limit && entries_.full()) {
@@ -185,7 +186,6 @@ public:
             at_limit = victim_paths != 0 && mine > 0 && victim_paths < mine + 2;
         }
         if (at_limit) {
-            if (e == b) return update_outcome::discarded_worse;
             std::size_t v = b;
             for (std::size_t i = b + 1; i < e; ++i)
                 if (worse_path(entries_[i], entries_[v], now)) v = i;
