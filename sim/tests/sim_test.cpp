@@ -548,6 +548,104 @@ TEST_CASE("sim: sim_profile's shared signature checks answer as nexus::crypto do
     CHECK(sim::sim_profile::stats().key_computed - after.key_computed <= 2);
 }
 
+TEST_CASE("sim: a signature a sim_profile identity makes is known valid; anything else is verified") {
+    nexus::seeded_random rng(6);
+    auto id = nexus::identity<sim::sim_profile>::generate(rng);
+    auto other = nexus::identity<sim::sim_profile>::generate(rng);
+    auto plain = nexus::identity<nexus::nexus_profile>::generate(rng);
+    bytes msg(150);
+    for (std::size_t i = 0; i < msg.size(); ++i) msg[i] = static_cast<std::uint8_t>(i * 13 + 1);
+    const auto pk = std::span<const std::uint8_t, 64>(id.public_key()).last<32>();
+    const auto other_pk = std::span<const std::uint8_t, 64>(other.public_key()).last<32>();
+    const auto plain_pk = std::span<const std::uint8_t, 64>(plain.public_key()).last<32>();
+
+    const auto s0 = sim::sim_profile::stats();
+    const auto sig = id.sign(msg);  // entered when made
+    const auto plain_sig = plain.sign(msg);  // nexus_profile: not entered
+    const auto s1 = sim::sim_profile::stats();
+    CHECK(s1.signed_entered - s0.signed_entered == 1);
+    // Answered without a verification, and the answer is nexus::crypto's.
+    CHECK(sim::sim_profile::ed25519_verify(sig, pk, msg));
+    CHECK(sim::sim_profile::stats().verify_computed == s1.verify_computed);
+    CHECK(nexus::crypto::ed25519_verify(sig, pk, msg));
+    // Another key, an altered message, an altered signature: no entry, verified for real.
+    CHECK_FALSE(sim::sim_profile::ed25519_verify(sig, other_pk, msg));
+    bytes m2 = msg;
+    m2[77] ^= 0x04;
+    CHECK_FALSE(sim::sim_profile::ed25519_verify(sig, pk, m2));
+    auto sig2 = sig;
+    sig2[40] ^= 0x01;
+    CHECK_FALSE(sim::sim_profile::ed25519_verify(sig2, pk, msg));
+    CHECK_FALSE(sim::sim_profile::ed25519_verify(sig, pk, bytes(msg.begin(), msg.end() - 1)));
+    CHECK(sim::sim_profile::ed25519_verify(plain_sig, plain_pk, msg));
+    CHECK(sim::sim_profile::stats().verify_computed - s1.verify_computed == 5);
+    // A signature whose S is not canonical (S + L: the same point equation) is never entered, and
+    // is refused as nexus::crypto refuses it.
+    {
+        auto bad = sig;
+        // L = 2^252 + 27742317777372353535851937790883648493, little-endian.
+        static constexpr std::array<std::uint8_t, 32> order = {
+            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10};
+        unsigned carry = 0;
+        for (std::size_t i = 0; i < 32; ++i) {
+            const unsigned v = bad[32 + i] + order[i] + carry;
+            bad[32 + i] = static_cast<std::uint8_t>(v);
+            carry = v >> 8;
+        }
+        const auto before = sim::sim_profile::stats();
+        sim::sim_profile::ed25519_signed(bad, pk, msg);
+        CHECK(sim::sim_profile::stats().signed_entered == before.signed_entered);
+        CHECK_FALSE(sim::sim_profile::ed25519_verify(bad, pk, msg));
+        CHECK_FALSE(nexus::crypto::ed25519_verify(bad, pk, msg));
+        CHECK(sim::sim_profile::stats().verify_computed - before.verify_computed == 1);
+    }
+}
+
+TEST_CASE("sim: sim_profile's signature memo keeps the most recent checks, chained by bucket") {
+    // Entries whose signatures share their first 8 bytes all land in one bucket; after
+    // memo_capacity newer entries they are gone and checked for real again.
+    const auto entry_sig = [](std::uint32_t i, bool same_bucket) {
+        std::array<std::uint8_t, 64> sig{};
+        sig[0] = 0x5a;  // R: not a small-order encoding
+        sig[same_bucket ? 8 : 1] = static_cast<std::uint8_t>(i);
+        sig[same_bucket ? 9 : 2] = static_cast<std::uint8_t>(i >> 8);
+        sig[same_bucket ? 10 : 3] = static_cast<std::uint8_t>(i >> 16);
+        sig[32] = 1;  // S = 1: canonical
+        return sig;
+    };
+    std::array<std::uint8_t, 32> pk{};
+    pk[0] = 9;
+    const bytes msg = {1, 2, 3};
+    for (std::uint32_t i = 0; i < 64; ++i) sim::sim_profile::ed25519_signed(entry_sig(i, true), pk, msg);
+    const auto s0 = sim::sim_profile::stats();
+    for (std::uint32_t i = 0; i < 64; ++i) CHECK(sim::sim_profile::ed25519_verify(entry_sig(i, true), pk, msg));
+    CHECK(sim::sim_profile::stats().verify_computed == s0.verify_computed);  // all 64 found
+    // Half of the ring's turn: the 64 stay; a whole turn: they are overwritten, one by one
+    // unlinked from their shared chain.
+    for (std::uint32_t i = 0; i < sim::sim_profile::memo_capacity / 2; ++i)
+        sim::sim_profile::ed25519_signed(entry_sig(i, false), pk, msg);
+    for (std::uint32_t i = 0; i < 64; i += 7) CHECK(sim::sim_profile::ed25519_verify(entry_sig(i, true), pk, msg));
+    CHECK(sim::sim_profile::stats().verify_computed == s0.verify_computed);
+    for (std::uint32_t i = 0; i < sim::sim_profile::memo_capacity / 2; ++i)
+        sim::sim_profile::ed25519_signed(entry_sig(i + 0x100000, false), pk, msg);
+    for (std::uint32_t i = 0; i < 64; i += 9) {
+        // Not made by a signer: nexus::crypto's verdict (these bytes are no signature).
+        CHECK(sim::sim_profile::ed25519_verify(entry_sig(i, true), pk, msg) ==
+              nexus::crypto::ed25519_verify(entry_sig(i, true), pk, msg));
+    }
+    CHECK(sim::sim_profile::stats().verify_computed - s0.verify_computed == 8);
+    // The newest entries are still there.
+    const auto s1 = sim::sim_profile::stats();
+    CHECK(sim::sim_profile::ed25519_verify(entry_sig(0x100000 + 5, false), pk, msg));
+    CHECK(sim::sim_profile::stats().verify_computed == s1.verify_computed);
+    // A message longer than a packet is never kept: each check of it is computed.
+    const bytes long_msg(sim::sim_profile::max_message + 1, 0x33);
+    sim::sim_profile::ed25519_signed(entry_sig(1, false), pk, long_msg);
+    CHECK_FALSE(sim::sim_profile::ed25519_verify(entry_sig(1, false), pk, long_msg));
+    CHECK(sim::sim_profile::stats().verify_computed - s1.verify_computed == 1);
+}
+
 TEST_CASE("sim: a mesh of sim_profile nodes runs exactly as one of nexus_profile nodes") {
     using plain_node = nexus::node<nexus::nexus_profile, nexus::seeded_random, 8>;
     // Announces and links (transport off), then transport and gossip on: signed envelopes on

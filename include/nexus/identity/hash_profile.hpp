@@ -15,8 +15,14 @@
 //                              std::span<const std::uint8_t> message) noexcept;
 //   static bool ed25519_key_usable(std::span<const std::uint8_t, 32> ed25519_public) noexcept;
 //                              // = ed25519_public_to_x25519 succeeds (a point of large order)
+// and may be told of every signature its identities make (never of a secret):
+//   static void ed25519_signed(std::span<const std::uint8_t, 64> signature,
+//                              std::span<const std::uint8_t, 32> ed25519_public,
+//                              std::span<const std::uint8_t> message) noexcept;
 // The simulator's profile (sim/include/nexus/sim/sim_profile.hpp) uses them to check each distinct
-// signature once for all its simulated receivers instead of once per receiver.
+// signature once for all its simulated receivers instead of once per receiver, and not at all
+// when one of its own identities made it (RFC 8032: a signature made by the signing algorithm
+// always verifies under the key it was made with).
 #pragma once
 
 #include <array>

@@ -228,6 +228,8 @@ public:
 
     void sign(std::span<std::uint8_t, signature_size> out, std::span<const std::uint8_t> message) const noexcept {
         crypto::ed25519_sign(out, ed_secret_, message);
+        if constexpr (requires { P::ed25519_signed(out, public_.ed25519_public(), message); })
+            P::ed25519_signed(out, public_.ed25519_public(), message);
     }
     signature_bytes sign(std::span<const std::uint8_t> message) const noexcept {
         signature_bytes s{};
