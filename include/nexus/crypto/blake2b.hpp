@@ -11,6 +11,16 @@
 #include "nexus/core/endian.hpp"
 #include "nexus/crypto/ct.hpp"
 
+// G must be inlined into the unrolled rounds for the 16 state words to stay in registers; at -O2
+// and -O3 GCC's size heuristics otherwise keep it out of line (a call per G, 96 per block: 0.54x
+// libsodium at 1 KiB). Not when optimising for size (-Os, the microcontroller builds): 96 copies
+// of G would cost flash that the size report counts.
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+#define NEXUS_BLAKE2B_INLINE [[gnu::always_inline]] inline
+#else
+#define NEXUS_BLAKE2B_INLINE inline
+#endif
+
 namespace nexus::crypto {
 
 namespace detail {
@@ -37,7 +47,7 @@ inline constexpr std::uint8_t blake2b_sigma[12][16] = {
 };
 
 // RFC 7693 §3.1, rotation constants R1..R4 = 32, 24, 16, 63.
-inline void blake2b_g(std::uint64_t& a, std::uint64_t& b, std::uint64_t& c, std::uint64_t& d, std::uint64_t x,
+NEXUS_BLAKE2B_INLINE void blake2b_g(std::uint64_t& a, std::uint64_t& b, std::uint64_t& c, std::uint64_t& d, std::uint64_t x,
                       std::uint64_t y) noexcept {
     a += b + x;
     d = nexus::rotr64(d ^ a, 32);
@@ -52,7 +62,7 @@ inline void blake2b_g(std::uint64_t& a, std::uint64_t& b, std::uint64_t& c, std:
 // One round of §3.2 step 5. R is a template argument so the sigma lookups become constants
 // once the 12 rounds are expanded by the index-pack fold in blake2b_compress.
 template <std::size_t R>
-inline void blake2b_round(std::array<std::uint64_t, 16>& v, const std::array<std::uint64_t, 16>& m) noexcept {
+NEXUS_BLAKE2B_INLINE void blake2b_round(std::array<std::uint64_t, 16>& v, const std::array<std::uint64_t, 16>& m) noexcept {
     constexpr const std::uint8_t* s = blake2b_sigma[R];
     blake2b_g(v[0], v[4], v[8], v[12], m[s[0]], m[s[1]]);
     blake2b_g(v[1], v[5], v[9], v[13], m[s[2]], m[s[3]]);
@@ -65,7 +75,7 @@ inline void blake2b_round(std::array<std::uint64_t, 16>& v, const std::array<std
 }
 
 template <std::size_t... R>
-inline void blake2b_rounds(std::array<std::uint64_t, 16>& v, const std::array<std::uint64_t, 16>& m,
+NEXUS_BLAKE2B_INLINE void blake2b_rounds(std::array<std::uint64_t, 16>& v, const std::array<std::uint64_t, 16>& m,
                            std::index_sequence<R...>) noexcept {
     (blake2b_round<R>(v, m), ...);
 }
@@ -204,3 +214,5 @@ private:
 }
 
 }  // namespace nexus::crypto
+
+#undef NEXUS_BLAKE2B_INLINE
