@@ -38,6 +38,7 @@
 #include <optional>
 #include <span>
 
+#include "nexus/core/byte_order.hpp"
 #include "nexus/core/lru_cache.hpp"
 #include "nexus/core/policies.hpp"
 #include "nexus/core/result.hpp"
@@ -1341,8 +1342,8 @@ private:
     node_stats stats_{};
     std::size_t interfaces_ = 0;
     static_vector<destination_entry, MaxDestinations> destinations_{};
-    static_map<truncated_hash, path_entry, MaxPaths> paths_{};
-    static_map<truncated_hash, link_route, MaxLinkTable> link_table_{};
+    static_map<truncated_hash, path_entry, MaxPaths, bytes_less> paths_{};
+    static_map<truncated_hash, link_route, MaxLinkTable, bytes_less> link_table_{};
     std::array<link_slot, MaxLinks> links_{};
     ring_buffer<packet_slot, Outbox> outbox_{};
     lru_cache<truncated_hash, bool, Seen> seen_{};

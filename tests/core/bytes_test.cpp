@@ -1,9 +1,16 @@
-// Tests core/bytes.hpp and core/endian.hpp: every width, both byte orders, bounds.
+// Tests core/bytes.hpp, core/endian.hpp and core/byte_order.hpp: every width, both byte orders,
+// bounds, and the byte-wise order of arrays against memcmp and std::less.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
+#include <functional>
+#include <random>
+#include <vector>
 
+#include "nexus/core/byte_order.hpp"
 #include "nexus/core/bytes.hpp"
 #include "support/alloc_counter.hpp"
 
@@ -111,4 +118,60 @@ TEST_CASE("a write past the end fails with buffer_too_small and writes nothing")
     CHECK(w.u8(1).error() == error::buffer_too_small);
     byte_writer empty({});
     CHECK_FALSE(empty.u8(0));
+}
+
+namespace {
+
+int sign(int v) { return (v > 0) - (v < 0); }
+
+// compare_bytes against memcmp and bytes_less against std::less on arrays of size N: random pairs
+// that differ in one byte (every position, values either side of each other, including 0x00/0xFF
+// and the high bit), equal pairs, and fully random pairs.
+template <std::size_t N>
+void check_order(std::mt19937_64& g) {
+    using arr = std::array<std::uint8_t, N>;
+    auto random_arr = [&] {
+        arr a{};
+        for (auto& b : a) b = static_cast<std::uint8_t>(g());
+        return a;
+    };
+    for (int round = 0; round < 100; ++round) {
+        const arr a = random_arr();
+        CHECK(compare_bytes(a, a) == 0);
+        CHECK_FALSE(bytes_less{}(a, a));
+        for (std::size_t at = 0; at < N; ++at)
+            for (std::uint8_t v : {std::uint8_t{0x00}, std::uint8_t{0x7F}, std::uint8_t{0x80}, std::uint8_t{0xFF},
+                                   static_cast<std::uint8_t>(g())}) {
+                arr b = a;
+                b[at] = v;
+                CHECK(sign(compare_bytes(a, b)) == sign(std::memcmp(a.data(), b.data(), N)));
+                CHECK(bytes_less{}(a, b) == std::less<arr>{}(a, b));
+                CHECK(bytes_less{}(b, a) == std::less<arr>{}(b, a));
+            }
+        const arr c = random_arr();
+        CHECK(sign(compare_bytes(a, c)) == sign(std::memcmp(a.data(), c.data(), N)));
+    }
+    // Sorting with either order gives the same sequence.
+    std::vector<arr> v(300);
+    for (auto& x : v) x = random_arr();
+    for (std::size_t i = 0; i < 40; ++i) v[i][0] = 0x42;  // shared first bytes: later words decide
+    auto w = v;
+    std::sort(v.begin(), v.end(), bytes_less{});
+    std::sort(w.begin(), w.end(), std::less<arr>{});
+    CHECK(v == w);
+}
+
+}  // namespace
+
+TEST_CASE("compare_bytes orders byte arrays exactly as memcmp and std::less do") {
+    std::mt19937_64 g(0x0b7e);
+    check_order<1>(g);
+    check_order<7>(g);
+    check_order<8>(g);
+    check_order<10>(g);   // name hash
+    check_order<16>(g);   // truncated hash
+    check_order<32>(g);   // full hash, key
+    static_assert(compare_bytes(std::array<std::uint8_t, 3>{1, 2, 3}, std::array<std::uint8_t, 3>{1, 2, 4}) < 0);
+    static_assert(bytes_less{}(std::array<std::uint8_t, 9>{0, 0, 0, 0, 0, 0, 0, 0, 1},
+                               std::array<std::uint8_t, 9>{0, 0, 0, 0, 0, 0, 0, 1, 0}));
 }

@@ -36,9 +36,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <span>
 
+#include "nexus/core/byte_order.hpp"
 #include "nexus/core/result.hpp"
 #include "nexus/core/static_vector.hpp"
 #include "nexus/core/time.hpp"
@@ -337,7 +337,7 @@ private:
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
     static int compare(const truncated_hash& a, const truncated_hash& b) noexcept {
-        return std::memcmp(a.data(), b.data(), a.size());
+        return compare_bytes(a, b);
     }
 
     struct span_pair {
