@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 #include "nexus/core/lru_cache.hpp"
@@ -33,12 +34,27 @@ struct tracked {
 };
 }  // namespace
 
-TEST_CASE("static_vector agrees with std::vector on random operations") {
-    std::mt19937 gen(1);
-    static_vector<int, 32> v;
-    std::vector<int> model;
+namespace {
+// Not trivially copyable: static_vector moves it element by element, not by block.
+struct boxed {
+    int v = 0;
+    boxed(int x = 0) : v(x) {}  // NOLINT: implicit, like the int it stands for
+    boxed(const boxed& o) : v(o.v) {}
+    boxed& operator=(const boxed& o) {
+        v = o.v;
+        return *this;
+    }
+    friend bool operator==(const boxed& a, const boxed& b) { return a.v == b.v; }
+};
+static_assert(!std::is_trivially_copyable_v<boxed>);
+
+template <class T>
+void random_operations_agree(std::uint32_t seed) {
+    std::mt19937 gen(seed);
+    static_vector<T, 32> v;
+    std::vector<T> model;
     for (int step = 0; step < 20000; ++step) {
-        const int op = static_cast<int>(gen() % 5);
+        const int op = static_cast<int>(gen() % 6);
         const int x = static_cast<int>(gen() % 1000);
         if (op <= 1) {
             auto r = v.push_back(x);
@@ -64,10 +80,27 @@ TEST_CASE("static_vector agrees with std::vector on random operations") {
         } else if (op == 4 && !model.empty()) {
             REQUIRE(v.pop_back());
             model.pop_back();
+        } else if (op == 5) {
+            // erase_insert = erase(i) then insert(j) on the shorter vector; out of range otherwise.
+            const std::size_t i = gen() % (model.size() + 1), j = gen() % (model.size() + 1);
+            auto r = v.erase_insert(i, j, x);
+            if (i < model.size() && j < model.size()) {
+                REQUIRE(r);
+                model.erase(model.begin() + static_cast<long>(i));
+                model.insert(model.begin() + static_cast<long>(j), x);
+            } else {
+                REQUIRE(r.error() == error::out_of_range);
+            }
         }
         REQUIRE(v.size() == model.size());
         for (std::size_t i = 0; i < model.size(); ++i) REQUIRE(v[i] == model[i]);
     }
+}
+}  // namespace
+
+TEST_CASE("static_vector agrees with std::vector on random operations") {
+    random_operations_agree<int>(1);    // block moves (trivially copyable)
+    random_operations_agree<boxed>(2);  // element by element
 }
 
 TEST_CASE("static_vector bounds, errors and object lifetimes") {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <type_traits>
@@ -98,7 +99,13 @@ public:
     /// Removes element i, keeping the order of the rest.
     result<void> erase(size_type i) noexcept {
         if (i >= size_) return fail(error::out_of_range);
-        for (size_type j = i; j + 1 < size_; ++j) *slot(j) = std::move(*slot(j + 1));
+        if constexpr (std::is_trivially_copyable_v<T>) {
+            // One block move (the library's, vectorised) instead of element by element: sorted
+            // tables of a few thousand entries shift here on every removal.
+            std::memmove(static_cast<void*>(slot(i)), slot(i + 1), (size_ - i - 1) * sizeof(T));
+        } else {
+            for (size_type j = i; j + 1 < size_; ++j) *slot(j) = std::move(*slot(j + 1));
+        }
         std::destroy_at(slot(--size_));
         return ok();
     }
@@ -117,10 +124,31 @@ public:
             std::construct_at(slot(size_++), std::move(v));
             return ok();
         }
-        std::construct_at(slot(size_), std::move(*slot(size_ - 1)));
-        for (size_type j = size_ - 1; j > i; --j) *slot(j) = std::move(*slot(j - 1));
-        *slot(i) = std::move(v);
+        if constexpr (std::is_trivially_copyable_v<T>) {
+            std::memmove(static_cast<void*>(slot(i + 1)), slot(i), (size_ - i) * sizeof(T));
+            std::construct_at(slot(i), std::move(v));
+        } else {
+            std::construct_at(slot(size_), std::move(*slot(size_ - 1)));
+            for (size_type j = size_ - 1; j > i; --j) *slot(j) = std::move(*slot(j - 1));
+            *slot(i) = std::move(v);
+        }
         ++size_;
+        return ok();
+    }
+    /// erase(i) then insert(j, v) - j a position in the vector without element i - in one pass
+    /// that moves only the elements between i and j (a sorted table replacing an entry elsewhere).
+    result<void> erase_insert(size_type i, size_type j, T v) noexcept(std::is_nothrow_move_assignable_v<T>) {
+        if (i >= size_ || j >= size_) return fail(error::out_of_range);
+        if constexpr (std::is_trivially_copyable_v<T>) {
+            if (i < j)
+                std::memmove(static_cast<void*>(slot(i)), slot(i + 1), (j - i) * sizeof(T));
+            else if (j < i)
+                std::memmove(static_cast<void*>(slot(j + 1)), slot(j), (i - j) * sizeof(T));
+        } else {
+            for (size_type k = i; k < j; ++k) *slot(k) = std::move(*slot(k + 1));
+            for (size_type k = i; k > j; --k) *slot(k) = std::move(*slot(k - 1));
+        }
+        *slot(j) = std::move(v);
         return ok();
     }
     void clear() noexcept {

@@ -200,14 +200,14 @@ public:
             entries_[v] = fresh(u, now);
             return update_outcome::replaced_path;
         }
-        update_outcome out = update_outcome::inserted;
         if (entries_.full()) {
-            (void)entries_.erase(victim_index);
-            out = update_outcome::inserted_evicting;
-            e = range(u.destination).second;
+            // The victim goes and the newcomer comes at the end of its destination's run, in one
+            // move of the entries between the two (not two shifts of the table's tail).
+            (void)entries_.erase_insert(victim_index, victim_index < e ? e - 1 : e, fresh(u, now));
+            return update_outcome::inserted_evicting;
         }
         (void)entries_.insert(e, fresh(u, now));
-        return out;
+        return update_outcome::inserted;
     }
 
     /// The best usable path to `destination` under `policy`: among active paths when there is
