@@ -298,3 +298,6 @@ module.exports = function linkApi(m, { NexusError, check, withHeap, read }) {
     },
   };
 };
+
+// Shared with node.js.
+Object.assign(module.exports, { STATES, REASONS, DEFAULT_CONFIG });

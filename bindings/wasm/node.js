@@ -62,15 +62,11 @@ const OWN_POLICY = -1;
 
 const KINDS = ['none', 'announce', 'link_request', 'link_established', 'link_identified', 'link_data',
   'link_rotated', 'link_closed', 'forwarded'];
-const REASONS = ['none', 'local', 'remote', 'inactivity', 'establishment_timeout', 'unidentified'];
-const STATES = ['pending', 'handshake', 'active', 'closed'];
+// Link state and close-reason names and the link defaults are link.js's.
+const { STATES, REASONS, DEFAULT_CONFIG: DEFAULT_LINK } = require('./link.js');
 const CAPACITIES = Object.freeze({
   interfaces: 8, destinations: 4, paths: 256, links: 32, linkTable: 64, outbox: 64, seen: 1024,
   routes: 512, neighbours: 16,
-});
-const DEFAULT_LINK = Object.freeze({
-  establishmentTimeoutMs: 30000, keepaliveIntervalMs: 120000, inactivityTimeoutMs: 360000,
-  rotateIntervalMs: 3600000, bandwidthBps: 0, requireIdentify: false,
 });
 const DEFAULT_CONFIG = Object.freeze({
   pathLifetimeMs: 90 * 60 * 1000, linkTableLifetimeMs: 10 * 60 * 1000, maxHops: 128,

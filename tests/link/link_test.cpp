@@ -11,6 +11,8 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "nexus/core/reference_policies.hpp"
@@ -670,4 +672,22 @@ TEST_CASE("link: a tampered identify packet is rejected, the original then accep
     CHECK_FALSE(f.b->identified());
     CHECK(deliver(*f.b, pkt[0], at(2000), f.plain).value().kind == link_event_kind::identified);
     CHECK(f.b->remote_identity().value().public_key() == f.client_id.public_key());
+}
+
+TEST_CASE("link: every state and close reason has its own name") {
+    // The names the bindings and nexus-node print (Python, WASM and the CLI compare against them).
+    const std::array<std::pair<nexus::close_reason, std::string_view>, 6> reasons = {{
+        {nexus::close_reason::none, "none"},
+        {nexus::close_reason::local, "local"},
+        {nexus::close_reason::remote, "remote"},
+        {nexus::close_reason::inactivity, "inactivity"},
+        {nexus::close_reason::establishment_timeout, "establishment_timeout"},
+        {nexus::close_reason::unidentified, "unidentified"},
+    }};
+    for (const auto& [r, name] : reasons) CHECK(nexus::to_string(r) == name);
+    CHECK(nexus::to_string(static_cast<nexus::close_reason>(200)) == "unknown");
+    const std::set<std::string_view> states = {nexus::to_string(link_state::pending), nexus::to_string(link_state::handshake),
+                                               nexus::to_string(link_state::active), nexus::to_string(link_state::closed)};
+    CHECK(states.size() == 4);
+    CHECK(states.count("unknown") == 0);
 }

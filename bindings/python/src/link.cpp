@@ -229,7 +229,7 @@ public:
         return visit([](auto& l) { return std::string(role_name(l.role())); });
     }
     std::string close_reason() {
-        return visit([](auto& l) { return std::string(reason_name(l.reason())); });
+        return visit([](auto& l) { return std::string(nexus::to_string(l.reason())); });
     }
     bool identified() {
         return visit([](auto& l) { return l.identified(); });

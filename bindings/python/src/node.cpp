@@ -122,7 +122,7 @@ nexus::truncated_hash hash_arg(const py::bytes& b, const char* what) {
 /// caller's frame or the scratch buffer).
 py::tuple event_tuple(const nexus::node_event& ev) {
     return py::make_tuple(kind_name(ev.kind), to_bytes(std::span<const std::uint8_t>(ev.id)), ev.iface,
-                          ev.hops, ev.context, reason_name(ev.reason), to_bytes(ev.data));
+                          ev.hops, ev.context, std::string(nexus::to_string(ev.reason)), to_bytes(ev.data));
 }
 
 class node_core {

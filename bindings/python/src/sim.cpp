@@ -502,7 +502,7 @@ public:
             d["iface"] = e.iface;
             d["hops"] = e.hops;
             d["context"] = e.context;
-            d["reason"] = reason_name(e.reason);
+            d["reason"] = std::string(nexus::to_string(e.reason));
             d["data"] = to_bytes(std::span<const std::uint8_t>(e.data));
             out.append(std::move(d));
         }

@@ -85,26 +85,8 @@ private:
     nexus::seeded_random seeded_;
 };
 
-/// Python-facing names of link close reasons and node event kinds (shared by the link, node and
-/// simulator submodules).
-inline const char* reason_name(nexus::close_reason r) noexcept {
-    switch (r) {
-        case nexus::close_reason::none:
-            return "none";
-        case nexus::close_reason::local:
-            return "local";
-        case nexus::close_reason::remote:
-            return "remote";
-        case nexus::close_reason::inactivity:
-            return "inactivity";
-        case nexus::close_reason::establishment_timeout:
-            return "establishment_timeout";
-        case nexus::close_reason::unidentified:
-            return "unidentified";
-    }
-    return "unknown";
-}
-
+/// Python-facing names of node event kinds (shared by the node and simulator submodules; close
+/// reasons use nexus::to_string).
 inline const char* kind_name(nexus::node_event_kind k) noexcept {
     switch (k) {
         case nexus::node_event_kind::none:

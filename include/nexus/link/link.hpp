@@ -90,6 +90,24 @@ enum class close_reason : std::uint8_t {
     unidentified,           ///< require_identify and no identification in time
 };
 
+constexpr std::string_view to_string(close_reason r) noexcept {
+    switch (r) {
+        case close_reason::none:
+            return "none";
+        case close_reason::local:
+            return "local";
+        case close_reason::remote:
+            return "remote";
+        case close_reason::inactivity:
+            return "inactivity";
+        case close_reason::establishment_timeout:
+            return "establishment_timeout";
+        case close_reason::unidentified:
+            return "unidentified";
+    }
+    return "unknown";
+}
+
 constexpr std::string_view to_string(link_state s) noexcept {
     switch (s) {
         case link_state::pending:

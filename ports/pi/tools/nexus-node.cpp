@@ -148,24 +148,6 @@ std::string packet_type_name(std::span<const std::uint8_t> raw) {
     return names[raw[0] & 3];
 }
 
-std::string reason_name(nexus::close_reason r) {
-    switch (r) {
-        case nexus::close_reason::none:
-            return "none";
-        case nexus::close_reason::local:
-            return "local";
-        case nexus::close_reason::remote:
-            return "remote";
-        case nexus::close_reason::inactivity:
-            return "inactivity";
-        case nexus::close_reason::establishment_timeout:
-            return "establishment_timeout";
-        case nexus::close_reason::unidentified:
-            return "unidentified";
-    }
-    return "unknown";
-}
-
 bool printable(std::span<const std::uint8_t> d) {
     for (auto c : d)
         if (c < 0x20 || c > 0x7e) return false;
@@ -343,7 +325,7 @@ private:
                           << "\n";
                 return;
             case k::link_closed:
-                std::cout << "link-closed id=" << hex(ev.id) << " reason=" << reason_name(ev.reason) << "\n";
+                std::cout << "link-closed id=" << hex(ev.id) << " reason=" << nexus::to_string(ev.reason) << "\n";
                 return;
         }
     }
