@@ -193,7 +193,7 @@ public:
         const bool big = changed_over_quarter(st.metrics.bandwidth_bps, m.bandwidth_bps) ||
                          changed_over_quarter(st.metrics.latency_ms, m.latency_ms);
         st.metrics = m;
-        if (st.budget) st.budget->set_bandwidth(gossip_bps(m), now);
+        if (st.budget) st.budget->set_bandwidth(m.bandwidth_bps, now);
         if (big)
             for (auto& d : destinations_) d.announce_due = true;
         return ok();
@@ -857,7 +857,6 @@ private:
         const std::uint64_t diff = before > after ? before - after : after - before;
         return diff * 4 > before;
     }
-    static std::uint32_t gossip_bps(const interface_metrics& m) noexcept { return m.bandwidth_bps; }
 
     /// The Lamport time an announce carries: the NEXUS extension's TLV 0x01 when present, else the
     /// emission time in the random hash (seconds; monotonic per origin).
@@ -1110,7 +1109,7 @@ private:
         liveness(now);
         for (std::size_t i = 0; i < interfaces_; ++i) {
             iface_state& st = ifaces_[i];
-            if (!st.budget) st.budget.emplace(gossip_bps(st.metrics), now);
+            (void)budget_of(st, now);
             if (now >= st.next_round) run_round(static_cast<interface_id>(i), now);
         }
         if (dirty_count_ > 0) {
@@ -1241,7 +1240,7 @@ private:
                 msg[3] = routing::routing_kind_id;
                 store16_le(msg.data() + 4, static_cast<std::uint16_t>(sink.items()));
                 const std::size_t size = head + sink.bytes();
-                if (!st_spend(iface, size, now) ||
+                if (!ifaces_[iface].budget->try_spend(gossip::tier::routing, size, now) ||
                     !send_gossip(iface, std::span<const std::uint8_t>(msg.data(), size), now)) {
                     next = first;
                     break;
@@ -1256,8 +1255,10 @@ private:
             dirty_count_ += flag ? 1 : 0;
         }
     }
-    bool st_spend(interface_id iface, std::size_t bytes, timestamp now) noexcept {
-        return ifaces_[iface].budget->try_spend(gossip::tier::routing, bytes, now);
+    /// An interface's gossip budget, made at first use (it needs the time).
+    static gossip::budget& budget_of(iface_state& st, timestamp now) noexcept {
+        if (!st.budget) st.budget.emplace(st.metrics.bandwidth_bps, now);
+        return *st.budget;
     }
 
     neighbour_info* find_neighbour(const truncated_hash& id, interface_id iface) noexcept {
@@ -1287,8 +1288,7 @@ private:
                 if (neighbours_[i].down) down = i;
             if (down == neighbours_.size()) return reject(error::full);
         }
-        iface_state& st = ifaces_[iface];
-        if (!st.budget) st.budget.emplace(gossip_bps(st.metrics), now);
+        gossip::budget& budget = budget_of(ifaces_[iface], now);
         kind_.now = now;
         kind_.peer = env->sender;
         kind_.iface = iface;
@@ -1301,7 +1301,7 @@ private:
             for (int part = 0; part < 8; ++part) {
                 std::array<std::uint8_t, gossip::max_envelope_message> msg{};
                 const std::size_t room = gossip_room(iface, now);
-                auto rep = mux_.answer_summary(env->message, std::span<std::uint8_t>(msg.data(), room), *st.budget, now);
+                auto rep = mux_.answer_summary(env->message, std::span<std::uint8_t>(msg.data(), room), budget, now);
                 if (!rep) {
                     if (part == 0) return reject(rep.error());
                     break;
