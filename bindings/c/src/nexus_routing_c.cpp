@@ -135,6 +135,18 @@ struct nexus_budget {
     ng::budget b;
 };
 
+namespace {
+// mark_failed and mark_suspect: one path, found by destination and hop, demoted.
+template <auto Mark>
+nexus_status mark_path(nexus_routing_table* table, const uint8_t* destination16, uint8_t iface,
+                       const uint8_t* hop_address16) {
+    if (table == nullptr || destination16 == nullptr || hop_address16 == nullptr)
+        return NEXUS_ERR_NULL_POINTER;
+    auto r = (table->t.*Mark)(address(destination16), nr::next_hop{iface, address(hop_address16)});
+    return r ? NEXUS_OK : to_status(r.error());
+}
+}  // namespace
+
 extern "C" {
 
 nexus_status nexus_ring_distance(const uint8_t* a16, const uint8_t* b16, uint8_t* out16) {
@@ -207,18 +219,12 @@ nexus_status nexus_routing_table_lookup(nexus_routing_table* table, const uint8_
 
 nexus_status nexus_routing_table_mark_failed(nexus_routing_table* table, const uint8_t* destination16,
                                              uint8_t iface, const uint8_t* hop_address16) {
-    if (table == nullptr || destination16 == nullptr || hop_address16 == nullptr)
-        return NEXUS_ERR_NULL_POINTER;
-    auto r = table->t.mark_failed(address(destination16), nr::next_hop{iface, address(hop_address16)});
-    return r ? NEXUS_OK : to_status(r.error());
+    return mark_path<&table_type::mark_failed>(table, destination16, iface, hop_address16);
 }
 
 nexus_status nexus_routing_table_mark_suspect(nexus_routing_table* table, const uint8_t* destination16,
                                               uint8_t iface, const uint8_t* hop_address16) {
-    if (table == nullptr || destination16 == nullptr || hop_address16 == nullptr)
-        return NEXUS_ERR_NULL_POINTER;
-    auto r = table->t.mark_suspect(address(destination16), nr::next_hop{iface, address(hop_address16)});
-    return r ? NEXUS_OK : to_status(r.error());
+    return mark_path<&table_type::mark_suspect>(table, destination16, iface, hop_address16);
 }
 
 nexus_status nexus_routing_table_record_outcome(nexus_routing_table* table, const uint8_t* destination16,

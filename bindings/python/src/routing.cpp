@@ -121,6 +121,13 @@ struct table_holder {
     table_type t;
 };
 
+// mark_failed and mark_suspect: one path, found by destination and hop, demoted.
+template <auto Mark>
+void mark_path(table_holder& h, const py::bytes& destination, int iface, const py::bytes& hop_address) {
+    check((h.t.*Mark)(address(destination, "destination"),
+                      nr::next_hop{byte_arg(iface, "iface"), address(hop_address, "hop_address")}));
+}
+
 // A filter over owned, caller-sized storage (1..BLOOM_MAX_BYTES bytes).
 struct bloom_holder {
     std::vector<std::uint8_t> bits;
@@ -211,22 +218,10 @@ void bind_routing(py::module_& m) {
                 return entry_dict(*e);
             },
             py::arg("destination"), py::arg("policy"), py::arg("now_ms"))
-        .def(
-            "mark_failed",
-            [](table_holder& h, const py::bytes& destination, int iface, const py::bytes& hop_address) {
-                check(h.t.mark_failed(
-                    address(destination, "destination"),
-                    nr::next_hop{byte_arg(iface, "iface"), address(hop_address, "hop_address")}));
-            },
-            py::arg("destination"), py::arg("iface"), py::arg("hop_address"))
-        .def(
-            "mark_suspect",
-            [](table_holder& h, const py::bytes& destination, int iface, const py::bytes& hop_address) {
-                check(h.t.mark_suspect(
-                    address(destination, "destination"),
-                    nr::next_hop{byte_arg(iface, "iface"), address(hop_address, "hop_address")}));
-            },
-            py::arg("destination"), py::arg("iface"), py::arg("hop_address"))
+        .def("mark_failed", mark_path<&table_type::mark_failed>, py::arg("destination"), py::arg("iface"),
+             py::arg("hop_address"))
+        .def("mark_suspect", mark_path<&table_type::mark_suspect>, py::arg("destination"), py::arg("iface"),
+             py::arg("hop_address"))
         .def(
             "record_outcome",
             [](table_holder& h, const py::bytes& destination, int iface, const py::bytes& hop_address,
