@@ -47,8 +47,8 @@ inline constexpr std::uint8_t blake2b_sigma[12][16] = {
 };
 
 // RFC 7693 §3.1, rotation constants R1..R4 = 32, 24, 16, 63.
-NEXUS_BLAKE2B_INLINE void blake2b_g(std::uint64_t& a, std::uint64_t& b, std::uint64_t& c, std::uint64_t& d, std::uint64_t x,
-                      std::uint64_t y) noexcept {
+NEXUS_BLAKE2B_INLINE void blake2b_g(std::uint64_t& a, std::uint64_t& b, std::uint64_t& c, std::uint64_t& d,
+                                    std::uint64_t x, std::uint64_t y) noexcept {
     a += b + x;
     d = nexus::rotr64(d ^ a, 32);
     c += d;
@@ -62,7 +62,8 @@ NEXUS_BLAKE2B_INLINE void blake2b_g(std::uint64_t& a, std::uint64_t& b, std::uin
 // One round of §3.2 step 5. R is a template argument so the sigma lookups become constants
 // once the 12 rounds are expanded by the index-pack fold in blake2b_compress.
 template <std::size_t R>
-NEXUS_BLAKE2B_INLINE void blake2b_round(std::array<std::uint64_t, 16>& v, const std::array<std::uint64_t, 16>& m) noexcept {
+NEXUS_BLAKE2B_INLINE void blake2b_round(std::array<std::uint64_t, 16>& v,
+                                        const std::array<std::uint64_t, 16>& m) noexcept {
     constexpr const std::uint8_t* s = blake2b_sigma[R];
     blake2b_g(v[0], v[4], v[8], v[12], m[s[0]], m[s[1]]);
     blake2b_g(v[1], v[5], v[9], v[13], m[s[2]], m[s[3]]);
@@ -76,7 +77,7 @@ NEXUS_BLAKE2B_INLINE void blake2b_round(std::array<std::uint64_t, 16>& v, const 
 
 template <std::size_t... R>
 NEXUS_BLAKE2B_INLINE void blake2b_rounds(std::array<std::uint64_t, 16>& v, const std::array<std::uint64_t, 16>& m,
-                           std::index_sequence<R...>) noexcept {
+                                         std::index_sequence<R...>) noexcept {
     (blake2b_round<R>(v, m), ...);
 }
 
