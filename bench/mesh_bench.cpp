@@ -5,8 +5,8 @@
 // fee of 10..99 uNXS per byte. Measured:
 //   - convergence: the first gossip round (60 s of simulated time) at whose end at least 99.9 % of
 //     the node pairs have an active route, and at least 99.9 % of the sampled pairs' walks along
-//     the nodes' own choices reach the destination (2,000 pairs; all pairs below 200 nodes); and
-//     the same two shares at the end of the run;
+//     the nodes' own choices reach the destination (2,000 pairs; all pairs below 200 nodes;
+//     sim/survey.hpp); and the same two shares at the end of the run;
 //   - overhead: gossip and announce bytes sent per node per simulated hour, and the gossip share
 //     of a link's capacity (bytes over the busiest link / (bitrate x time));
 //   - speed: simulated node-seconds per wall second over the whole run.
@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "nexus/sim/mesh.hpp"
+#include "nexus/sim/survey.hpp"
 
 namespace {
 
@@ -50,57 +51,17 @@ result_line run(std::size_t n, double hours, std::uint64_t seed) {
     m.build(topo, lp, sim::port_mode::shared);
     std::vector<nexus::truncated_hash> dest;
     for (sim::node_id i = 0; i < n; ++i) dest.push_back(m.add_destination(i, "nexus.bench.mesh"));
-    std::vector<nexus::truncated_hash> ids;
-    for (sim::node_id i = 0; i < n; ++i) ids.push_back(m[i].self().hash());
-
-    nexus::seeded_random pick(seed ^ 0xabc);
-    std::vector<std::pair<sim::node_id, sim::node_id>> sample;
-    if (n < 200) {
-        for (sim::node_id s = 0; s < n; ++s)
-            for (sim::node_id d = 0; d < n; ++d)
-                if (s != d) sample.emplace_back(s, d);
-    } else {
-        while (sample.size() < 2000) {
-            const auto s = static_cast<sim::node_id>(pick.next_u64() % n), d = static_cast<sim::node_id>(pick.next_u64() % n);
-            if (s != d) sample.emplace_back(s, d);
-        }
-    }
-    auto node_of = [&](const nexus::truncated_hash& h) {
-        for (sim::node_id i = 0; i < n; ++i)
-            if (ids[i] == h) return i;
-        return static_cast<sim::node_id>(-1);
-    };
+    // Walks: every pair below 200 nodes, else 2,000 sampled pairs.
+    const sim::route_surveyor<sim::research_node> surveyor(m, sim::one_per_node(dest), n < 200 ? n * (n - 1) : 2000, seed ^ 0xabc);
     double out_routes = 0, out_walks = 0;
     auto converged = [&]() {
-        const auto now = m.now();
-        std::size_t missing = 0, broken = 0;
-        for (sim::node_id s = 0; s < n; ++s)
-            for (sim::node_id d = 0; d < n; ++d) {
-                if (s == d) continue;
-                const auto* e = m[s].route(dest[d], now);
-                if (e == nullptr || !e->active_at(now)) ++missing;
-            }
-        for (auto [s, d] : sample) {
-            sim::node_id at = s;
-            for (std::size_t hops = 0; at != d; ++hops) {
-                const auto* e = m[at].route(dest[d], now);
-                if (e == nullptr || hops > n) {
-                    ++broken;
-                    break;
-                }
-                at = node_of(e->hop.address);
-                if (at == static_cast<sim::node_id>(-1)) {
-                    ++broken;
-                    break;
-                }
-            }
-        }
-        if (missing + broken > 0)
+        const auto r = surveyor.survey();
+        if (r.missing + r.broken > 0)
             std::fprintf(stderr, "#   t=%.0f s: %zu routes missing, %zu of %zu sampled walks fail\n",
-                         static_cast<double>(m.now_us()) / 1e6, missing, broken, sample.size());
-        out_routes = 1.0 - static_cast<double>(missing) / static_cast<double>(n * (n - 1));
-        out_walks = 1.0 - static_cast<double>(broken) / static_cast<double>(sample.size());
-        return out_routes >= 0.999 && out_walks >= 0.999;
+                         static_cast<double>(m.now_us()) / 1e6, r.missing, r.broken, r.walks);
+        out_routes = r.routes_share();
+        out_walks = r.walks_share();
+        return r.converged();
     };
 
     result_line out;

@@ -16,6 +16,7 @@
 
 #include "nexus/sim/medium.hpp"
 #include "nexus/sim/mesh.hpp"
+#include "nexus/sim/survey.hpp"
 
 namespace {
 
@@ -662,4 +663,52 @@ TEST_CASE("sim: a mesh of sim_profile nodes runs exactly as one of nexus_profile
         // And the sharing did save work: fewer verifications computed than asked for.
         CHECK(after.verify_computed - before.verify_computed < (after.verify_calls - before.verify_calls) / 2);
     }
+}
+
+TEST_CASE("sim: route_surveyor counts routes and walks as worked out by hand on a line") {
+    // 0 - 1 - 2 - 3 - 4, gossip and transport on, one destination per node.
+    sim::mesh<> m(3);
+    const auto t = sim::line_topology(5);
+    sim::link_params p;
+    p.latency_us = 2000;
+    m.build(t, p, sim::port_mode::per_edge, sim::mesh_config());
+    std::vector<nexus::truncated_hash> dest;
+    for (sim::node_id i = 0; i < 5; ++i) dest.push_back(m.add_destination(i, "nexus.test.survey"));
+    // Node 4 owns two targets (a second name).
+    auto targets = sim::one_per_node(dest);
+    const auto extra = m.add_destination(4, "nexus.test.survey.two");
+    targets.push_back({4, extra});
+    const sim::route_surveyor<sim::default_node> all(m, targets, 1000, 9);  // 6 x 4 = 24 pairs: all walked
+    const sim::route_surveyor<sim::default_node> some(m, targets, 7, 9);    // 7 drawn
+    CHECK(all.node_of(m[3].self().hash()) == sim::node_id{3});
+    CHECK_FALSE(all.node_of(dest[0]).has_value());  // a destination is no node
+
+    // Before anything is announced: no route anywhere (24 pairs), no walk arrives.
+    auto r = all.survey();
+    CHECK(r.pairs == 24);
+    CHECK(r.missing == 24);
+    CHECK(r.walks == 24);
+    CHECK(r.broken == 24);
+    CHECK_FALSE(r.converged());
+    const auto s0 = some.survey();
+    CHECK(s0.walks == 7);
+    CHECK(s0.broken == 7);
+
+    m.run_until(sim::from_seconds(130));  // auto-announce at boot, two gossip rounds
+    r = all.survey();
+    CHECK(r.missing == 0);
+    CHECK(r.broken == 0);
+    CHECK(r.converged());
+    CHECK(r.routes_share() == 1.0);
+
+    // Node 2 crashes: its own 5 pairs have no route at once (a crashed node holds nothing); the
+    // others keep their routes until the spec's timers demote them, but every walk that must
+    // cross node 2 now fails there: from {0, 1} to the 3 targets of {3, 4} (2 x 3) and from
+    // {3, 4} to the targets of {0, 1} (2 x 2), plus the walks that start at 2 (5) or end there
+    // (4: the owner is down).
+    m.crash(2);
+    r = all.survey();
+    CHECK(r.missing == 5);
+    CHECK(r.broken == 6 + 4 + 5 + 4);
+    CHECK(r.walks_share() == doctest::Approx(5.0 / 24.0));
 }

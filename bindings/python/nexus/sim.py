@@ -841,6 +841,21 @@ def converged(mesh: Mesh) -> Tuple[bool, tuple]:
     return ok, tuple(snap)
 
 
+def route_survey(mesh: Mesh, samples: int = 2000, seed: int = 1,
+                 destinations: Optional[Iterable[bytes]] = None) -> dict:
+    """How far routing has come, read from the nodes (natively, sim/survey.hpp): over the pairs
+    (node, destination) whose node does not own the destination, `missing` of `pairs` have no
+    active route at the node, and of `walks` sampled pairs (all of them when there are at most
+    `samples`, else `samples` drawn from `seed`) `broken` do not reach the destination's node by
+    following each node's own choice: no route, a next hop that is no node or a crashed one (the
+    owner too), or a loop. Destinations: the announced ones (Mesh.announced) unless given.
+    Returns {pairs, missing, walks, broken, routes_share, walks_share}; the benches call a mesh
+    converged when both shares are at least 0.999. A crashed node counts as having no route."""
+    dests = sorted(mesh.announced) if destinations is None else [_bytes(d, "destination") for d in destinations]
+    targets = [(mesh.owner(d), d) for d in dests]
+    return mesh._core.survey(targets, _int(samples, "samples", 0, 10_000_000), _int(seed, "seed", 0, 2**64 - 1))
+
+
 def convergence_time(mesh: Mesh, step_s: float = 0.5, limit_s: float = 300.0,
                      settle_s: float = 2.0) -> Optional[float]:
     """Runs the mesh in steps of step_s until it has converged: every up node has an active route
@@ -934,5 +949,6 @@ __all__ = [
     "delivery_ratio",
     "converged",
     "convergence_time",
+    "route_survey",
     "gossip_overhead",
 ]

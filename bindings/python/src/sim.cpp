@@ -24,6 +24,7 @@
 #include <nexus/routing/routing_table.hpp>
 #include <nexus/sim/medium.hpp>
 #include <nexus/sim/mesh.hpp>
+#include <nexus/sim/survey.hpp>
 
 #include <array>
 #include <cmath>
@@ -551,6 +552,23 @@ public:
         return nexus::python::route_check(*m_->node(n), w, m_->now());
     }
 
+    /// sim/survey.hpp over (owner, destination) targets: routes present and sampled walks.
+    py::dict survey(const std::vector<std::pair<std::int64_t, py::bytes>>& targets, std::size_t samples,
+                    std::uint64_t seed) {
+        std::vector<ns::survey_target> t;
+        t.reserve(targets.size());
+        for (const auto& [owner, dest] : targets) t.push_back({node_arg(owner), hash_arg(dest, "destination")});
+        const auto r = ns::route_surveyor<sim_node>(*m_, std::move(t), samples, seed).survey();
+        py::dict d;
+        d["pairs"] = r.pairs;
+        d["missing"] = r.missing;
+        d["walks"] = r.walks;
+        d["broken"] = r.broken;
+        d["routes_share"] = r.routes_share();
+        d["walks_share"] = r.walks_share();
+        return d;
+    }
+
     py::list link_bytes() const {
         py::list out;
         const auto& net = m_->net();
@@ -738,6 +756,7 @@ void bind_sim(py::module_& m) {
         .def("path", &mesh_core::path, py::arg("node"), py::arg("destination"))
         .def("routes", &mesh_core::routes, py::arg("node"))
         .def("route_check", &mesh_core::route_check, py::arg("node"), py::arg("wanted"))
+        .def("survey", &mesh_core::survey, py::arg("targets"), py::arg("samples"), py::arg("seed"))
         .def("link_bytes", &mesh_core::link_bytes)
         .def("class_totals", &mesh_core::class_totals)
         .def("total", &mesh_core::total)

@@ -228,6 +228,33 @@ def test_convergence_and_routes_of_a_line():
             assert r["worst_latency_ms"] == 1
 
 
+def test_route_survey_counts_pairs_and_walks_of_a_line():
+    # 0 - 1 - 2 - 3 - 4, one destination each: 5 x 4 = 20 pairs, all walked (samples >= 20).
+    m = line_mesh(5)
+    dests = [m.add_destination(i, f"test.survey.{i}") for i in range(5)]
+    before = sim.route_survey(m, destinations=dests)
+    assert (before["pairs"], before["missing"], before["walks"], before["broken"]) == (20, 20, 20, 20)
+    assert sim.route_survey(m)["pairs"] == 0  # nothing announced yet
+    for i, d in enumerate(dests):
+        m.announce(i, d)
+    assert sim.convergence_time(m, step_s=0.25, limit_s=30) is not None
+    r = sim.route_survey(m)
+    assert (r["pairs"], r["missing"], r["walks"], r["broken"]) == (20, 0, 20, 0)
+    assert r["routes_share"] == 1.0 and r["walks_share"] == 1.0
+    # Node 2 down: its 4 pairs lose their routes at once; walks fail that start at 2 (4), end at
+    # 2 (4) or cross it ({0,1} -> {3,4} and back: 8). Sampled: 5 of the 20, from a seed.
+    m.crash(2)
+    r = sim.route_survey(m)
+    assert (r["missing"], r["broken"]) == (4, 16)
+    assert r["walks_share"] == pytest.approx(4 / 20)
+    few = sim.route_survey(m, samples=5, seed=3)
+    assert few["walks"] == 5 and few == sim.route_survey(m, samples=5, seed=3)
+    with pytest.raises(ValueError):
+        sim.route_survey(m, samples=-1)
+    with pytest.raises(ValueError):
+        sim.route_survey(m, destinations=[b"\x00" * 16])  # not registered
+
+
 def test_routes_of_a_three_node_line_have_its_hop_counts():
     m = line_mesh(3)
     dests = [m.add_destination(i, f"test.r.{i}") for i in range(3)]

@@ -1,0 +1,99 @@
+// The Milestone 1.2 acceptance check at scale (../shared/seeds/004: "a 1,000-node random geometric
+// mesh converges; convergence rounds and overhead are reported"), on the simulator in virtual time:
+// 1,000 research nodes with transport, gossip and auto-announce on, the mesh of bench/mesh_bench.cpp
+// (unit square, ~10 neighbours, one shared 1 Mbps / 2 ms radio port each, relay fees 10..99, the
+// same seed and destination names: the very run whose figures docs/performance.md reports).
+// Truth is taken independently of the nodes where it can be: the graph's connected pairs by
+// breadth-first search, the link capacities from the medium's parameters; the routes and walks
+// are the nodes' own (sim/survey.hpp). Several minutes of wall time in an optimised build, so it
+// is its own binary, built with -DNEXUS_LARGE_SIM_TESTS=ON (scripts/test-all.sh's gcc stage).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <numbers>
+#include <optional>
+#include <vector>
+
+#include "nexus/sim/mesh.hpp"
+#include "nexus/sim/survey.hpp"
+
+namespace sim = nexus::sim;
+
+TEST_CASE("routing sim (large): a 1,000-node random geometric mesh converges within the gossip budget") {
+    const std::size_t n = 1000;
+    const std::uint64_t seed = 42;
+    sim::mesh<sim::research_node> m(seed);
+    sim::link_params lp;
+    lp.bitrate_bps = 1'000'000;
+    lp.latency_us = 2000;
+    const auto topo = sim::random_geometric_topology(n, std::sqrt(10.0 / (std::numbers::pi * n)), seed);
+    for (std::size_t i = 0; i < n; ++i) {
+        auto c = sim::mesh_config();
+        c.relay_fee = static_cast<std::uint32_t>(10 + (i * 37) % 90);
+        m.add_node(c);
+    }
+    m.build(topo, lp, sim::port_mode::shared);
+    std::vector<nexus::truncated_hash> dest;
+    for (sim::node_id i = 0; i < n; ++i) dest.push_back(m.add_destination(i, "nexus.bench.mesh"));
+
+    // Which pairs can be routed at all: components of the graph (BFS over the edge list).
+    std::vector<std::vector<sim::node_id>> adj(n);
+    for (auto [a, b] : topo.edges) {
+        adj[a].push_back(b);
+        adj[b].push_back(a);
+    }
+    std::vector<int> component(n, -1);
+    std::vector<std::size_t> sizes;
+    for (sim::node_id s = 0; s < n; ++s) {
+        if (component[s] >= 0) continue;
+        const int c = static_cast<int>(sizes.size());
+        std::vector<sim::node_id> q{s};
+        component[s] = c;
+        for (std::size_t i = 0; i < q.size(); ++i)
+            for (sim::node_id y : adj[q[i]])
+                if (component[y] < 0) {
+                    component[y] = c;
+                    q.push_back(y);
+                }
+        sizes.push_back(q.size());
+    }
+    std::size_t routable = 0;
+    for (std::size_t sz : sizes) routable += sz * (sz - 1);
+    const double routable_share = static_cast<double>(routable) / static_cast<double>(n * (n - 1));
+    MESSAGE(topo.edges.size() << " edges, " << sizes.size() << " component(s); " << routable << " of " << n * (n - 1)
+                              << " ordered pairs connected");
+    // The convergence bar (99.9 % of pairs) must be reachable on this graph at all.
+    REQUIRE(routable_share >= 0.999);
+
+    const sim::route_surveyor<sim::research_node> surveyor(m, sim::one_per_node(dest), 2000, seed ^ 0xabc);
+    std::optional<int> rounds;
+    sim::route_survey last;
+    for (int round = 1; round <= 10 && !rounds; ++round) {
+        m.run_until(sim::from_seconds(60.0 * round));
+        last = surveyor.survey();
+        MESSAGE("round " << round << ": " << last.missing << " of " << last.pairs << " routes missing, " << last.broken
+                         << " of " << last.walks << " sampled walks fail");
+        if (last.converged()) rounds = round;
+    }
+    REQUIRE(rounds.has_value());
+    // Nothing routes across components: whatever is missing includes at least the unconnected pairs.
+    CHECK(last.missing >= n * (n - 1) - routable);
+
+    // Overhead: gossip bytes per node-hour and the busiest link's gossip share of its capacity,
+    // which the 4-tier budget caps at 10 % (tier 1, routing, 3 % of each node's rate; on a shared
+    // port the link carries both ends' gossip).
+    const double hours = static_cast<double>(m.now_us()) / 3.6e9;
+    const auto g = m.net().class_counters(sim::traffic::gossip);
+    double busiest = 0;
+    for (sim::link_id l = 0; l < m.net().link_count(); ++l) {
+        const auto& c = m.net().link_class_counters(l, static_cast<std::uint8_t>(sim::traffic::gossip));
+        const double capacity = static_cast<double>(m.net().params(l).bitrate_bps) / 8 * hours * 3600;
+        busiest = std::max(busiest, static_cast<double>(c.bytes_sent) / capacity);
+    }
+    MESSAGE("converged after " << *rounds << " round(s); gossip " << static_cast<double>(g.bytes_sent) / n / hours / 1e6
+                               << " MB per node-hour; busiest link " << busiest * 100 << " % gossip");
+    CHECK(g.bytes_sent > 0);
+    CHECK(busiest <= 0.10);
+}
