@@ -13,11 +13,9 @@
 // Prints "<name> value=<x> unit=<u>" lines; counts on stderr.
 //   mesh_bench [N ...] [--hours H]     (default: 100 1000, 1 hour)
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <numbers>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,19 +36,7 @@ struct result_line {
 result_line run(std::size_t n, double hours, std::uint64_t seed) {
     const auto start = std::chrono::steady_clock::now();
     sim::mesh<sim::research_node> m(seed);
-    sim::link_params lp;
-    lp.bitrate_bps = 1'000'000;
-    lp.latency_us = 2000;
-    const double r = std::sqrt(10.0 / (std::numbers::pi * static_cast<double>(n)));
-    const auto topo = sim::random_geometric_topology(n, r, seed);
-    for (std::size_t i = 0; i < n; ++i) {
-        auto c = sim::mesh_config();
-        c.relay_fee = static_cast<std::uint32_t>(10 + (i * 37) % 90);  // relays charge 10..99 uNXS/B
-        m.add_node(c);
-    }
-    m.build(topo, lp, sim::port_mode::shared);
-    std::vector<nexus::truncated_hash> dest;
-    for (sim::node_id i = 0; i < n; ++i) dest.push_back(m.add_destination(i, "nexus.bench.mesh"));
+    const auto [topo, dest] = sim::build_fee_mesh(m, n, seed);
     // Walks: every pair below 200 nodes, else 2,000 sampled pairs.
     const sim::route_surveyor<sim::research_node> surveyor(m, sim::one_per_node(dest), n < 200 ? n * (n - 1) : 2000, seed ^ 0xabc);
     double out_routes = 0, out_walks = 0;
@@ -83,11 +69,7 @@ result_line run(std::size_t n, double hours, std::uint64_t seed) {
     const auto a = m.net().class_counters(sim::traffic::announce);
     out.gossip_per_node_hour = static_cast<double>(g.bytes_sent) / static_cast<double>(n) / simulated_h;
     out.announce_per_node_hour = static_cast<double>(a.bytes_sent) / static_cast<double>(n) / simulated_h;
-    for (sim::link_id l = 0; l < m.net().link_count(); ++l) {
-        const auto& c = m.net().link_class_counters(l, static_cast<std::uint8_t>(sim::traffic::gossip));
-        const double cap = static_cast<double>(lp.bitrate_bps) / 8 * simulated_h * 3600;
-        out.busiest_share = std::max(out.busiest_share, static_cast<double>(c.bytes_sent) / cap);
-    }
+    out.busiest_share = sim::busiest_link_share(m.net(), sim::traffic::gossip, m.now_us());
     out.node_s_per_s = static_cast<double>(n) * simulated_h * 3600 / out.wall;
     std::fprintf(stderr, "# N=%zu edges=%zu simulated=%.2f h wall=%.1f s events=%llu gossip=%llu B announce=%llu B\n", n,
                  topo.edges.size(), simulated_h, out.wall, static_cast<unsigned long long>(m.net().events_run()),

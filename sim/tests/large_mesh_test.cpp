@@ -1,8 +1,8 @@
 // The Milestone 1.2 acceptance check at scale (../shared/seeds/004: "a 1,000-node random geometric
 // mesh converges; convergence rounds and overhead are reported"), on the simulator in virtual time:
-// 1,000 research nodes with transport, gossip and auto-announce on, the mesh of bench/mesh_bench.cpp
-// (unit square, ~10 neighbours, one shared 1 Mbps / 2 ms radio port each, relay fees 10..99, the
-// same seed and destination names: the very run whose figures docs/performance.md reports).
+// 1,000 research nodes with transport, gossip and auto-announce on, built by sim::build_fee_mesh
+// with mesh_bench's seed (unit square, ~10 neighbours, one shared 1 Mbps / 2 ms radio port each,
+// relay fees 10..99): the very run whose figures docs/performance.md reports.
 // Truth is taken independently of the nodes where it can be: the graph's connected pairs by
 // breadth-first search, the link capacities from the medium's parameters; the routes and walks
 // are the nodes' own (sim/survey.hpp). Several minutes of wall time in an optimised build, so it
@@ -10,9 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <numbers>
 #include <optional>
 #include <vector>
 
@@ -25,18 +23,8 @@ TEST_CASE("routing sim (large): a 1,000-node random geometric mesh converges wit
     const std::size_t n = 1000;
     const std::uint64_t seed = 42;
     sim::mesh<sim::research_node> m(seed);
-    sim::link_params lp;
-    lp.bitrate_bps = 1'000'000;
-    lp.latency_us = 2000;
-    const auto topo = sim::random_geometric_topology(n, std::sqrt(10.0 / (std::numbers::pi * n)), seed);
-    for (std::size_t i = 0; i < n; ++i) {
-        auto c = sim::mesh_config();
-        c.relay_fee = static_cast<std::uint32_t>(10 + (i * 37) % 90);
-        m.add_node(c);
-    }
-    m.build(topo, lp, sim::port_mode::shared);
-    std::vector<nexus::truncated_hash> dest;
-    for (sim::node_id i = 0; i < n; ++i) dest.push_back(m.add_destination(i, "nexus.bench.mesh"));
+    const sim::fee_mesh built = sim::build_fee_mesh(m, n, seed);  // mesh_bench's mesh
+    const sim::topology& topo = built.topo;  // (no structured binding: doctest's lambdas use it)
 
     // Which pairs can be routed at all: components of the graph (BFS over the edge list).
     std::vector<std::vector<sim::node_id>> adj(n);
@@ -67,7 +55,7 @@ TEST_CASE("routing sim (large): a 1,000-node random geometric mesh converges wit
     // The convergence bar (99.9 % of pairs) must be reachable on this graph at all.
     REQUIRE(routable_share >= 0.999);
 
-    const sim::route_surveyor<sim::research_node> surveyor(m, sim::one_per_node(dest), 2000, seed ^ 0xabc);
+    const sim::route_surveyor<sim::research_node> surveyor(m, sim::one_per_node(built.destinations), 2000, seed ^ 0xabc);
     std::optional<int> rounds;
     sim::route_survey last;
     for (int round = 1; round <= 10 && !rounds; ++round) {
@@ -86,12 +74,7 @@ TEST_CASE("routing sim (large): a 1,000-node random geometric mesh converges wit
     // port the link carries both ends' gossip).
     const double hours = static_cast<double>(m.now_us()) / 3.6e9;
     const auto g = m.net().class_counters(sim::traffic::gossip);
-    double busiest = 0;
-    for (sim::link_id l = 0; l < m.net().link_count(); ++l) {
-        const auto& c = m.net().link_class_counters(l, static_cast<std::uint8_t>(sim::traffic::gossip));
-        const double capacity = static_cast<double>(m.net().params(l).bitrate_bps) / 8 * hours * 3600;
-        busiest = std::max(busiest, static_cast<double>(c.bytes_sent) / capacity);
-    }
+    const double busiest = sim::busiest_link_share(m.net(), sim::traffic::gossip, m.now_us());
     MESSAGE("converged after " << *rounds << " round(s); gossip " << static_cast<double>(g.bytes_sent) / n / hours / 1e6
                                << " MB per node-hour; busiest link " << busiest * 100 << " % gossip");
     CHECK(g.bytes_sent > 0);

@@ -712,3 +712,33 @@ TEST_CASE("sim: route_surveyor counts routes and walks as worked out by hand on 
     CHECK(r.broken == 6 + 4 + 5 + 4);
     CHECK(r.walks_share() == doctest::Approx(5.0 / 24.0));
 }
+
+TEST_CASE("sim: busiest_link_share is bytes over nominal capacity, per traffic class") {
+    recorder r;
+    const auto a = r.net.add_node(), b = r.net.add_node(), c = r.net.add_node();
+    sim::link_params p;
+    p.bitrate_bps = 8000;  // 1,000 bytes a second
+    const auto ab = r.net.connect({a, 0}, {b, 0}, p);
+    (void)r.net.connect({a, 1}, {c, 0}, p);
+    // Three 100-byte announces (byte 0 = 0x01) on a-b, one on a-c, and data (0x00) on a-c.
+    for (int i = 0; i < 3; ++i) REQUIRE(r.net.send({a, 0}, frame_of(100, 0x01)) == 1);
+    REQUIRE(r.net.send({a, 1}, frame_of(100, 0x01)) == 1);
+    REQUIRE(r.net.send({a, 1}, frame_of(400, 0x00)) == 1);
+    r.net.run_until(sim::from_seconds(2));
+    CHECK(r.net.link_class_counters(ab, std::uint8_t(sim::traffic::announce)).bytes_sent == 300);
+    // Over 2 s a link carries 2,000 bytes: announces 300 / 2000 at most, data 400 / 2000.
+    CHECK(sim::busiest_link_share(r.net, sim::traffic::announce, sim::from_seconds(2)) == doctest::Approx(0.15));
+    CHECK(sim::busiest_link_share(r.net, sim::traffic::data, sim::from_seconds(2)) == doctest::Approx(0.20));
+    CHECK(sim::busiest_link_share(r.net, sim::traffic::gossip, sim::from_seconds(2)) == 0.0);
+    // A LoRa link's capacity is its nominal rate (a 255-byte frame's payload rate).
+    recorder q;
+    const auto x = q.net.add_node(), y = q.net.add_node();
+    sim::link_params lora;
+    lora.lora = true;
+    (void)q.net.connect({x, 0}, {y, 0}, lora);
+    REQUIRE(q.net.send({x, 0}, frame_of(50, 0x01)) == 1);
+    q.net.run_until(sim::from_seconds(10));
+    const double nominal_bytes_per_s = static_cast<double>(sim::nominal_bps(lora)) / 8;
+    CHECK(sim::busiest_link_share(q.net, sim::traffic::announce, sim::from_seconds(10)) ==
+          doctest::Approx(50.0 / (nominal_bytes_per_s * 10)));
+}

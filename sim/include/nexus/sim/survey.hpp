@@ -1,6 +1,7 @@
-// nexus::sim survey: how far a simulated mesh's routing has come, read from the nodes themselves
-// (routing studies: bench/mesh_bench.cpp and the large-mesh acceptance test). A research tool
-// that allocates, like the rest of sim/.
+// nexus::sim survey: how far a simulated mesh's routing has come, read from the nodes themselves,
+// and what it cost on the links (routing studies: bench/mesh_bench.cpp and the large-mesh
+// acceptance test, which also share their mesh, fee_mesh below). A research tool that
+// allocates, like the rest of sim/.
 //
 // The targets are destinations with the node that owns each. Two measures, at the mesh's current
 // time, over the pairs (node s, target t) with s not t's owner:
@@ -13,10 +14,13 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <numbers>
 #include <optional>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -40,6 +44,43 @@ struct route_survey {
         return routes_share() >= threshold && walks_share() >= threshold;
     }
 };
+
+/// The routing-study mesh of mesh_bench and the large-mesh test: n nodes uniform in the unit
+/// square (from `seed`), an edge below the radius that gives ~10 neighbours on average, each node
+/// on one shared radio port (1 Mbps, 2 ms, full duplex), transport, gossip and auto-announce on
+/// (mesh_config), relay fees 10..99 uNXS/B, and one destination per node named `name`.
+struct fee_mesh {
+    topology topo;
+    std::vector<truncated_hash> destinations;  ///< node i's
+};
+template <class Node>
+fee_mesh build_fee_mesh(mesh<Node>& m, std::size_t n, std::uint64_t seed, std::string_view name = "nexus.bench.mesh") {
+    fee_mesh f;
+    link_params lp;
+    lp.bitrate_bps = 1'000'000;
+    lp.latency_us = 2000;
+    f.topo = random_geometric_topology(n, std::sqrt(10.0 / (std::numbers::pi * static_cast<double>(n))), seed);
+    for (std::size_t i = 0; i < n; ++i) {
+        auto c = mesh_config();
+        c.relay_fee = static_cast<std::uint32_t>(10 + (i * 37) % 90);
+        m.add_node(c);
+    }
+    m.build(f.topo, lp, port_mode::shared);
+    for (node_id i = 0; i < n; ++i) f.destinations.push_back(m.add_destination(i, name));
+    return f;
+}
+
+/// The largest share of a link's nominal capacity (nominal_bps, over `duration`) that traffic of
+/// class `c` took on any link.
+inline double busiest_link_share(const medium& net, traffic c, sim_time duration) {
+    double busiest = 0;
+    for (link_id l = 0; l < net.link_count(); ++l) {
+        const double capacity = static_cast<double>(nominal_bps(net.params(l))) / 8 * static_cast<double>(duration) / 1e6;
+        const auto bytes = net.link_class_counters(l, static_cast<std::uint8_t>(c)).bytes_sent;
+        if (capacity > 0) busiest = std::max(busiest, static_cast<double>(bytes) / capacity);
+    }
+    return busiest;
+}
 
 /// A destination and the node that owns it.
 struct survey_target {
