@@ -1,6 +1,8 @@
 'use strict';
 // JavaScript API of the nexus WebAssembly module. Uint8Array in, Uint8Array out; failures
-// throw NexusError carrying the C status code. Load once: `const nexus = await require('./nexus').load()`.
+// throw NexusError carrying the C status (status, a number) and its name (code: 'invalid_length',
+// 'replayed', ..., the library's own nexus_status_name). Load once:
+// `const nexus = await require('./nexus').load()`.
 // The core functions live here; each further layer has its own file (crypto.js, identity.js,
 // link.js, wire.js, routing.js, node.js)
 // whose functions are added to the same object.
@@ -13,31 +15,33 @@ const wireApi = require('./wire.js');
 const routingApi = require('./routing.js');
 const nodeApi = require('./node.js');
 
-const STATUS = {
-  0: 'ok', 1: 'buffer_too_small', 2: 'truncated', 3: 'invalid_argument', 4: 'invalid_length',
-  5: 'bad_encoding', 6: 'out_of_range', 7: 'full', 8: 'empty', 9: 'not_found',
-  10: 'auth_failed', 11: 'weak_key', 12: 'io_failed', 13: 'unsupported', 14: 'replayed', 15: 'bad_state', 100: 'null_pointer',
-};
-
+// status: the C nexus_status number; code: its name, which only the library knows (the loaded
+// module's subclass below passes it; 'unknown' otherwise).
 class NexusError extends Error {
-  constructor(status, message) {
+  constructor(status, message, code = 'unknown') {
     super(message);
     this.name = 'NexusError';
     this.status = status;
-    this.code = STATUS[status] || 'unknown';
+    this.code = code;
   }
 }
 
 function wrap(m) {
   const enc = new TextEncoder();
+  const statusName = (s) => m.UTF8ToString(m._nexus_status_name(s));
+  // The NexusError every part of this module throws (and `nexus.NexusError`): its code is the
+  // library's name of the status, so no table of names lives in JavaScript.
+  class ModuleError extends NexusError {
+    constructor(status, message) { super(status, message, statusName(status)); }
+  }
 
   function check(status) {
-    if (status !== 0) throw new NexusError(status, m.UTF8ToString(m._nexus_status_string(status)));
+    if (status !== 0) throw new ModuleError(status, m.UTF8ToString(m._nexus_status_string(status)));
   }
   // Runs fn with n bytes of WASM memory, freed afterwards whatever happens.
   function withAlloc(n, fn) {
     const p = m._malloc(Math.max(n, 1));
-    if (!p) throw new NexusError(7, 'out of WASM memory');
+    if (!p) throw new ModuleError(7, 'out of WASM memory');
     try { return fn(p); } finally { m._free(p); }
   }
   function bytesArg(b, name) {
@@ -60,10 +64,11 @@ function wrap(m) {
   function readU32(p) { return m.HEAPU32[p >>> 2]; }
 
   const core = {
-    NexusError,
+    NexusError: ModuleError,
     version: () => m.UTF8ToString(m._nexus_version_string()),
     versionNumber: () => m._nexus_version_number() >>> 0,
     statusString: (s) => m.UTF8ToString(m._nexus_status_string(s)),
+    statusName: statusName,
 
     hexEncode(data) {
       bytesArg(data, 'data');
@@ -90,7 +95,7 @@ function wrap(m) {
     },
     storeUint(value, width, order = 'big') {
       const v = BigInt(value);
-      if (v < 0n || v > 0xffffffffffffffffn) throw new NexusError(6, 'value out of range');
+      if (v < 0n || v > 0xffffffffffffffffn) throw new ModuleError(6, 'value out of range');
       const code = orderCode(order);
       return withAlloc(8, (pout) => {
         check(m._nexus_store_uint(v, width, code, pout, 8));
@@ -107,7 +112,7 @@ function wrap(m) {
     try {
       for (const n of sizes) {
         const p = m._malloc(Math.max(n, 1));
-        if (!p) throw new NexusError(7, 'out of WASM memory');
+        if (!p) throw new ModuleError(7, 'out of WASM memory');
         ptrs.push(p);
       }
       inputs.forEach((b, i) => m.HEAPU8.set(b, ptrs[i]));
@@ -117,7 +122,7 @@ function wrap(m) {
     }
   }
   const read = (p, n) => m.HEAPU8.slice(p, p + n);
-  const helpers = { NexusError, check, withHeap, read };
+  const helpers = { NexusError: ModuleError, check, withHeap, read };
   return Object.assign(core, cryptoApi(m, helpers), identityApi(m, helpers), linkApi(m, helpers),
     wireApi(m, helpers), routingApi(m, helpers), nodeApi(m, helpers));
 }

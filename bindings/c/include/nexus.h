@@ -44,9 +44,16 @@ typedef enum nexus_byte_order {
     NEXUS_BYTE_ORDER_RANGE_ = 0x7fffffff
 } nexus_byte_order;
 
-/* A static, NUL-terminated description of a status ("ok", "buffer too small", ...). Unknown
- * values give "unknown status". Never NULL. */
+/* A static, NUL-terminated description of a status for people ("ok", "buffer too small", ...),
+ * the C++ library's to_string text for 1..15. Unknown values give "unknown status". Never NULL. */
 const char* nexus_status_string(int status);
+
+/* The stable snake_case name of a status: the enumerator's name without NEXUS_ / NEXUS_ERR_,
+ * lower-cased ("ok", "buffer_too_small", ..., "bad_state", "null_pointer"); for 1..15 the C++
+ * library's nexus::name of the error. These are the error codes of the Python and JavaScript
+ * bindings. Unknown values give "unknown". Never NULL. Takes an int, like nexus_status_string, so
+ * any value from C or JavaScript is defined behaviour. */
+const char* nexus_status_name(int status);
 
 /* Library version as "major.minor.patch" (static string) and as major<<16 | minor<<8 | patch. */
 const char* nexus_version_string(void);

@@ -38,6 +38,22 @@ const char* nexus_status_string(int status) {
     return "unknown status";
 }
 
+const char* nexus_status_name(int status) {
+    switch (status) {
+        case NEXUS_OK:
+            return "ok";
+        case NEXUS_ERR_NULL_POINTER:
+            return "null_pointer";
+        default:
+            break;
+    }
+    if (status >= NEXUS_ERR_BUFFER_TOO_SMALL && status <= NEXUS_ERR_BAD_STATE) {
+        // name returns views of string literals, so data() is NUL-terminated.
+        return nexus::name(static_cast<nexus::error>(status)).data();
+    }
+    return "unknown";
+}
+
 const char* nexus_version_string(void) { return nexus::version_string.data(); }
 uint32_t nexus_version_number(void) { return nexus::version_number; }
 

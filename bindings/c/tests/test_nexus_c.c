@@ -16,6 +16,69 @@ static void test_version(void) {
     EXPECT(strcmp(nexus_status_string(16), "unknown status") == 0);
 }
 
+/* Every status with the spelling of its enumerator, taken by the preprocessor. */
+#define SPELLED(x) \
+    { x, #x }
+static const struct {
+    int code;
+    const char* spelling;
+} statuses[] = {
+    SPELLED(NEXUS_OK),
+    SPELLED(NEXUS_ERR_BUFFER_TOO_SMALL),
+    SPELLED(NEXUS_ERR_TRUNCATED),
+    SPELLED(NEXUS_ERR_INVALID_ARGUMENT),
+    SPELLED(NEXUS_ERR_INVALID_LENGTH),
+    SPELLED(NEXUS_ERR_BAD_ENCODING),
+    SPELLED(NEXUS_ERR_OUT_OF_RANGE),
+    SPELLED(NEXUS_ERR_FULL),
+    SPELLED(NEXUS_ERR_EMPTY),
+    SPELLED(NEXUS_ERR_NOT_FOUND),
+    SPELLED(NEXUS_ERR_AUTH_FAILED),
+    SPELLED(NEXUS_ERR_WEAK_KEY),
+    SPELLED(NEXUS_ERR_IO_FAILED),
+    SPELLED(NEXUS_ERR_UNSUPPORTED),
+    SPELLED(NEXUS_ERR_REPLAYED),
+    SPELLED(NEXUS_ERR_BAD_STATE),
+    SPELLED(NEXUS_ERR_NULL_POINTER),
+};
+#undef SPELLED
+#define STATUS_COUNT (sizeof statuses / sizeof statuses[0])
+
+/* The name a status should have: its enumerator without NEXUS_ERR_ (or NEXUS_), lower-cased. */
+static void expected_name(const char* spelling, char* out, size_t cap) {
+    const char* p = strncmp(spelling, "NEXUS_ERR_", 10) == 0 ? spelling + 10 : spelling + 6;
+    size_t i = 0;
+    for (; p[i] != '\0' && i + 1 < cap; ++i)
+        out[i] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] - 'A' + 'a' : p[i]);
+    out[i] = '\0';
+}
+
+static void test_status_names(void) {
+    size_t i, j;
+    char expect[64];
+    /* The list covers exactly the codes 0..15 and 100, each once. */
+    EXPECT(STATUS_COUNT == 17);
+    for (i = 0; i < STATUS_COUNT; ++i) EXPECT(statuses[i].code == (i < 16 ? (int)i : 100));
+    for (i = 0; i < STATUS_COUNT; ++i) {
+        const char* name = nexus_status_name(statuses[i].code);
+        expected_name(statuses[i].spelling, expect, sizeof expect);
+        EXPECT(name != NULL && strcmp(name, expect) == 0);
+        if (name == NULL || strcmp(name, expect) != 0)
+            fprintf(stderr, "  %s: nexus_status_name gave \"%s\", expected \"%s\"\n", statuses[i].spelling,
+                    name ? name : "(null)", expect);
+        /* The description is another string: the text for people, never the bare name. */
+        EXPECT(strcmp(nexus_status_string(statuses[i].code), "unknown status") != 0);
+        for (j = 0; j < i; ++j) EXPECT(strcmp(name, nexus_status_name(statuses[j].code)) != 0);
+    }
+    EXPECT(strcmp(nexus_status_name(NEXUS_ERR_REPLAYED), "replayed") == 0);
+    EXPECT(strcmp(nexus_status_name(NEXUS_ERR_NULL_POINTER), "null_pointer") == 0);
+    EXPECT(strcmp(nexus_status_name(-1), "unknown") == 0);
+    EXPECT(strcmp(nexus_status_name(16), "unknown") == 0);
+    EXPECT(strcmp(nexus_status_name(99), "unknown") == 0);
+    EXPECT(strcmp(nexus_status_name(101), "unknown") == 0);
+    EXPECT(strcmp(nexus_status_name(256 + NEXUS_ERR_FULL), "unknown") == 0); /* no truncation to a byte */
+}
+
 static void test_hex(void) {
     cJSON* v = load_vectors("hex.json");
     const cJSON* c;
@@ -109,6 +172,7 @@ static void test_byte_order(void) {
 
 int main(void) {
     test_version();
+    test_status_names();
     test_hex();
     test_byte_order();
     return report("nexus C ABI");

@@ -1,8 +1,9 @@
 """nexus: a decentralized, cost-aware mesh-network protocol library.
 
 The protocol core is C++ (header-only, allocation-free); this package exposes it to Python
-for applications, simulations and research. Functions take and return ``bytes``; bad input
-raises ``ValueError``.
+for applications, simulations and research. Functions take and return ``bytes``; the library's
+refusals raise the :mod:`nexus.errors` class of their error code (``InvalidLengthError``,
+``ReplayedError``, ...), all subclasses of :class:`NexusError`, a ``ValueError``.
 """
 
 from ._nexus import (  # noqa: F401
@@ -14,6 +15,8 @@ from ._nexus import (  # noqa: F401
     version_number,
 )
 
+from . import errors  # noqa: F401  (first: the native module raises its classes)
+from .errors import NexusError  # noqa: F401
 from . import crypto  # noqa: F401  (hashes, KDFs, AEAD, X25519, Ed25519)
 from . import identity  # noqa: F401  (identities, address hashes, sealed keys, packets, announces)
 from .identity import (  # noqa: F401
@@ -65,6 +68,8 @@ __all__ = [
     "hex_decode",
     "load_uint",
     "store_uint",
+    "errors",
+    "NexusError",
     "crypto",
     "identity",
     "Identity",

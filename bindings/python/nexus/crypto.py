@@ -3,13 +3,17 @@
 Hashes and MACs (SHA-256/512, HMAC, BLAKE2b, BLAKE3), key derivation (HKDF, BLAKE3
 derive_key, Argon2id), authenticated encryption (ChaCha20-Poly1305 with a 12-byte nonce,
 XChaCha20-Poly1305 with a 24-byte one), X25519 and Ed25519. Functions take and return
-``bytes``; bad lengths raise ``ValueError``, a tag that does not verify raises
-``AuthenticationError`` (a ``ValueError``), a non-bytes argument raises ``TypeError``.
+``bytes``. Failures raise :mod:`nexus.errors` classes, all ``ValueError``: bad lengths
+``InvalidLengthError``, bad parameters ``InvalidArgumentError``, a tag that does not verify
+``AuthenticationError`` (the same class as ``nexus.errors.AuthFailedError``), a small-order X25519
+peer ``WeakKeyError``, a key or proof that does not decode ``BadEncodingError``. A non-bytes
+argument raises ``TypeError``.
 """
 
 from ._nexus import crypto as _native
+from .errors import AuthFailedError
 
-AuthenticationError = _native.AuthenticationError
+AuthenticationError = AuthFailedError  # its name before nexus.errors; `except AuthenticationError` still works
 
 sha256 = _native.sha256
 sha512 = _native.sha512

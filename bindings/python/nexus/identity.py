@@ -3,8 +3,11 @@
 
 Two hash profiles derive addresses: ``"nexus"`` (BLAKE2b-256, the default) and ``"reticulum"``
 (SHA-256, byte-exact with the Reticulum reference implementation). The wire framing is the same
-in both. Keys, hashes and packets are ``bytes``; bad lengths, profiles or packets raise
-``ValueError``; a wrong passphrase raises ``nexus.crypto.AuthenticationError`` (a ``ValueError``).
+in both. Keys, hashes and packets are ``bytes``. Failures raise :mod:`nexus.errors` classes, all
+``ValueError``: bad lengths ``InvalidLengthError``, a bad profile or field ``InvalidArgumentError``,
+a packet that does not decode ``TruncatedError``, ``InvalidLengthError`` or ``UnsupportedError``, an
+announce that does not authenticate or a wrong passphrase ``AuthFailedError`` (which is
+``nexus.crypto.AuthenticationError``). A wrong type raises ``TypeError``.
 
     >>> me = Identity.generate()
     >>> raw = Announce.build(me, "chat.inbox", app_data=b"hello")
@@ -22,6 +25,7 @@ from typing import Optional, Union
 
 from ._nexus import identity as _native
 from .crypto import AuthenticationError
+from .errors import InvalidArgumentError, InvalidLengthError
 
 PROFILES = ("nexus", "reticulum")
 PRIVATE_KEY_SIZE = 64
@@ -69,7 +73,7 @@ class TransportType(enum.IntEnum):
 
 def _profile(profile: str) -> str:
     if profile not in PROFILES:
-        raise ValueError("profile must be 'nexus' or 'reticulum'")
+        raise InvalidArgumentError("profile must be 'nexus' or 'reticulum'")
     return profile
 
 
@@ -98,7 +102,7 @@ def _name(name: Union[str, bytes], profile: str) -> bytes:
         return name_hash(name, profile)
     name = _bytes(name, "name")
     if len(name) != NAME_HASH_SIZE:
-        raise ValueError("a name hash must be 10 bytes (pass the full name as str)")
+        raise InvalidLengthError("a name hash must be 10 bytes (pass the full name as str)")
     return name
 
 
@@ -124,7 +128,7 @@ class Identity:
         profile = _profile(profile)
         private_key = _bytes(private_key, "private_key")
         if len(private_key) != PRIVATE_KEY_SIZE:
-            raise ValueError("private_key must be 64 bytes")
+            raise InvalidLengthError("private_key must be 64 bytes")
         self._private = private_key
         self._public = _native.public_key(private_key)
         self._hash = _native.identity_hash(self._public, profile)
@@ -171,7 +175,7 @@ class Identity:
         """True when signature is this identity's valid signature of message."""
         signature = _bytes(signature, "signature")
         if len(signature) != SIGNATURE_SIZE:
-            raise ValueError("signature must be 64 bytes")
+            raise InvalidLengthError("signature must be 64 bytes")
         return _native.verify(self._public, _bytes(message, "message"), signature)
 
     def destination_hash(self, name: Union[str, bytes]) -> bytes:
@@ -188,8 +192,9 @@ class Identity:
 
     @classmethod
     def unseal(cls, sealed: bytes, passphrase: Union[str, bytes], profile: str = "nexus") -> "Identity":
-        """The identity of a sealed key. AuthenticationError (a ValueError) for a wrong passphrase
-        or a modified byte; ValueError for a malformed file or one sealed for the other profile."""
+        """The identity of a sealed key. AuthenticationError (AuthFailedError, a ValueError) for a
+        wrong passphrase or a modified byte; another NexusError (a ValueError) for a malformed file
+        or one sealed for the other profile."""
         key = _native.open(_bytes(sealed, "sealed"), _passphrase(passphrase), _profile(profile))
         if key is None:
             raise AuthenticationError("authentication failed: wrong passphrase or damaged sealed key")
@@ -238,8 +243,8 @@ class Packet:
 
     @classmethod
     def decode(cls, raw: bytes) -> "Packet":
-        """The packet of raw bytes; ValueError when longer than the MTU (500), shorter than its
-        header, or an IFAC packet."""
+        """The packet of raw bytes; InvalidLengthError when longer than the MTU (500),
+        TruncatedError when shorter than its header, UnsupportedError for an IFAC packet."""
         f = _native.packet_decode(_bytes(raw, "raw"))
         return cls(f["destination_hash"], f["data"], packet_type=f["packet_type"],
                    destination_type=f["destination_type"], header_type=f["header_type"],
@@ -247,7 +252,8 @@ class Packet:
                    transport_id=f["transport_id"], context=f["context"], ifac=f["ifac"])
 
     def encode(self) -> bytes:
-        """The bytes of the packet; ValueError for fields out of range or a packet over the MTU."""
+        """The bytes of the packet; InvalidArgumentError for fields out of range, InvalidLengthError
+        for a packet over the MTU (both ValueError)."""
         tid = None if self.transport_id is None else _bytes(self.transport_id, "transport_id")
         return _native.packet_encode(
             bool(self.ifac), int(self.header_type), bool(self.context_flag), int(self.transport_type),
@@ -315,7 +321,7 @@ class Announce:
         """The bytes of a signed HEADER_1 announce of identity's destination with a full name (str)
         or 10-byte name hash, in the identity's profile. random_hash defaults to 5 random bytes
         and the current time; ratchet, when given, is a 32-byte public key (sets the context
-        flag); context 0x0B marks an answer to a path request. ValueError over the MTU."""
+        flag); context 0x0B marks an answer to a path request. InvalidLengthError over the MTU."""
         if not isinstance(identity, Identity):
             raise TypeError("identity must be a nexus.Identity")
         rh = Announce.random_hash() if random_hash is None else _bytes(random_hash, "random_hash")
@@ -326,12 +332,14 @@ class Announce:
     @staticmethod
     def parse(raw: bytes, profile: str = "nexus") -> AnnounceInfo:
         """The fields of an announce after authenticating it (signature, and destination hash =
-        hash of name hash and identity hash in the profile). ValueError when it does not validate."""
+        hash of name hash and identity hash in the profile). A NexusError (a ValueError) when it does
+        not validate: AuthFailedError for a bad signature or hash, TruncatedError, ... otherwise."""
         return AnnounceInfo(**_native.announce_validate(_bytes(raw, "raw"), _profile(profile)))
 
     @staticmethod
     def validate(raw: bytes, profile: str = "nexus") -> bool:
-        """True when raw is an authentic announce in the profile. ValueError only for a bad profile."""
+        """True when raw is an authentic announce in the profile. InvalidArgumentError only for a bad
+        profile."""
         profile = _profile(profile)
         try:
             _native.announce_validate(_bytes(raw, "raw"), profile)

@@ -4,8 +4,9 @@ Sans-I/O: a :class:`Link` never reads a clock or touches a socket. Hand it packe
 current time (integer milliseconds on any monotonic clock) and carry what
 :meth:`Link.poll_transmit` gives to the peer. Randomness comes from the operating system unless a
 ``seed`` is given, which makes the link reproducible (simulations and tests only: not for real
-keys). Rejected packets and calls raise a :class:`LinkError` subclass (a ``ValueError``) named after
-the nexus error: :class:`ReplayedError`, :class:`AuthFailedError`, :class:`BadStateError`, ...
+keys). Rejected packets and calls raise the :mod:`nexus.errors` class of the nexus error
+(:class:`ReplayedError`, :class:`AuthFailedError`, :class:`BadStateError`, ...), all subclasses of
+:class:`LinkError`, which is :class:`nexus.NexusError` (a ``ValueError``).
 
     >>> server = Identity.generate()
     >>> a, b = link_pair(server)
@@ -19,72 +20,21 @@ from dataclasses import dataclass, fields
 from typing import List, Optional, Tuple, Union
 
 from ._nexus import link as _native
-from .crypto import AuthenticationError
+from .errors import (AuthFailedError, BadEncodingError, BadStateError, InvalidArgumentError,  # noqa: F401
+                     InvalidLengthError, NexusError, ReplayedError, TruncatedError, UnsupportedError, WeakKeyError)
 from .identity import PROFILES, Identity
 
 MDU = _native.MDU
 OVERHEAD = _native.OVERHEAD
 
-
-class LinkError(ValueError):
-    """A link rejected a packet or a call; ``code`` is the nexus error name."""
-
-    code = "unknown"
-
-    def __init__(self, message: Optional[str] = None):
-        super().__init__(message or self.code)
-
-
-class ReplayedError(LinkError):
-    code = "replayed"
-
-
-class AuthFailedError(LinkError, AuthenticationError):
-    code = "auth_failed"
-
-
-class BadStateError(LinkError):
-    code = "bad_state"
-
-
-class InvalidArgumentError(LinkError):
-    code = "invalid_argument"
-
-
-class InvalidLengthError(LinkError):
-    code = "invalid_length"
-
-
-class TruncatedError(LinkError):
-    code = "truncated"
-
-
-class BadEncodingError(LinkError):
-    code = "bad_encoding"
-
-
-class WeakKeyError(LinkError):
-    code = "weak_key"
-
-
-class UnsupportedError(LinkError):
-    code = "unsupported"
-
-
-_ERRORS = {cls.code: cls for cls in (ReplayedError, AuthFailedError, BadStateError, InvalidArgumentError,
-                                      InvalidLengthError, TruncatedError, BadEncodingError, WeakKeyError,
-                                      UnsupportedError)}
+# A link's refusals are nexus.errors classes, raised by the native module itself; LinkError is
+# their base under its older name (``except LinkError`` catches every one).
+LinkError = NexusError
 
 
 def _call(fn, *args):
-    try:
-        return fn(*args)
-    except _native.LinkError as e:
-        name = str(e)
-        cls = _ERRORS.get(name)
-        if cls is None:
-            cls = type(f"LinkError_{name}", (LinkError,), {"code": name})
-        raise cls(name) from None
+    # Nothing left to translate (see above); kept so the call sites stay as they were.
+    return fn(*args)
 
 
 @dataclass(frozen=True)

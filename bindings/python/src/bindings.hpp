@@ -1,4 +1,5 @@
-// Shared helpers of the Python binding: bytes <-> span and nexus::error -> Python exceptions.
+// Shared helpers of the Python binding: bytes <-> span and nexus::error -> Python exceptions (the
+// nexus.errors class of each error code, nexus/errors.py).
 #pragma once
 
 #include <nexus/node.hpp>
@@ -8,9 +9,11 @@
 #include <nexus/core/result.hpp>
 
 #include <cstdint>
+#include <exception>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace nexus::python {
 
@@ -28,8 +31,21 @@ inline py::bytes to_bytes(std::span<const std::uint8_t> s) {
     return py::bytes(reinterpret_cast<const char*>(s.data()), s.size());
 }
 
-/// Raises ValueError carrying the library's error text.
-[[noreturn]] inline void raise(nexus::error e) { throw py::value_error(std::string(nexus::to_string(e))); }
+/// A refusal by the library. The translator bind_core registers raises it as the nexus.errors class
+/// of the code (NexusError subclasses, all ValueError: InvalidLengthError, ReplayedError, ...),
+/// found by the code's name, nexus::name(code), with the message as its text.
+struct failure : std::exception {
+    failure(nexus::error e, std::string text) : code(e), message(std::move(text)) {}
+    const char* what() const noexcept override { return message.c_str(); }
+    nexus::error code;
+    std::string message;
+};
+
+/// Raises the nexus.errors class of e with the library's text of it ("invalid length", ...).
+[[noreturn]] inline void raise(nexus::error e) { throw failure(e, std::string(nexus::to_string(e))); }
+
+/// Raises the nexus.errors class of e with a message naming what was wrong.
+[[noreturn]] inline void raise(nexus::error e, std::string message) { throw failure(e, std::move(message)); }
 
 template <class T>
 void check(const nexus::result<T>& r) {
@@ -42,10 +58,11 @@ inline bool parse_order(std::string_view order) {
     throw py::value_error("order must be 'big' or 'little'");
 }
 
-/// Requires an exact length, raising ValueError with the argument's name otherwise.
+/// Requires an exact length, raising InvalidLengthError with the argument's name otherwise.
 inline std::span<const std::uint8_t> exact(const py::bytes& b, std::size_t n, const char* what) {
     auto s = as_span(b);
-    if (s.size() != n) throw py::value_error(std::string(what) + " must be " + std::to_string(n) + " bytes");
+    if (s.size() != n)
+        raise(nexus::error::invalid_length, std::string(what) + " must be " + std::to_string(n) + " bytes");
     return s;
 }
 

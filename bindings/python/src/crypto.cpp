@@ -1,7 +1,9 @@
 // The submodule nexus._nexus.crypto: include/nexus/crypto for Python. bytes in, bytes out;
-// ValueError for bad lengths and parameters, AuthenticationError (a ValueError) when an AEAD tag
-// does not verify. Results are written straight into the new bytes object, so no copy of a
-// secret is left behind in freed memory; the C++ routines wipe their own temporaries.
+// failures raise the nexus.errors class of their code (all ValueError): InvalidLengthError for bad
+// lengths, InvalidArgumentError for bad parameters, AuthFailedError (which is
+// nexus.crypto.AuthenticationError) when an AEAD tag does not verify, WeakKeyError and
+// BadEncodingError for unusable keys. Results are written straight into the new bytes object, so
+// no copy of a secret is left behind in freed memory; the C++ routines wipe their own temporaries.
 #include "bindings.hpp"
 
 #include <nexus/crypto/aead.hpp>
@@ -18,8 +20,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -30,11 +32,6 @@ namespace {
 namespace nc = nexus::crypto;
 
 using out_span = std::span<std::uint8_t>;
-
-/// Raised as nexus.crypto.AuthenticationError (registered in bind_crypto).
-struct authentication_error : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
 
 /// A new, not yet initialised n-byte bytes object. A bytes object may be written only before
 /// anyone else sees it, which holds for these until they are returned.
@@ -69,11 +66,10 @@ std::span<std::uint8_t, N> fixed(out_span s) {
     return std::span<std::uint8_t, N>(s.data(), N);
 }
 
-[[noreturn]] void length_error(const std::string& message) { throw py::value_error(message); }
+[[noreturn]] void length_error(const std::string& message) { raise(error::invalid_length, message); }
 
 void check_aead(nc::aead_status s) {
-    if (s == nc::aead_status::bad_tag)
-        throw authentication_error(std::string(nexus::to_string(error::auth_failed)));
+    if (s == nc::aead_status::bad_tag) raise(error::auth_failed);
     // Output sizes are derived from the input here, so only the message-size limit remains.
     if (s != nc::aead_status::ok) length_error("message longer than the AEAD limit of 256 GiB");
 }
@@ -104,14 +100,28 @@ std::span<const std::uint8_t> aead_nonce(const py::bytes& nonce) {
     return n;
 }
 
+/// The error code of a refused Argon2id call (as the C ABI reports it).
+nexus::error argon2_error(nc::argon2_status s) noexcept {
+    switch (s) {
+        case nc::argon2_status::bad_tag_length:
+        case nc::argon2_status::bad_salt_length:
+        case nc::argon2_status::input_too_long:
+            return error::invalid_length;
+        case nc::argon2_status::work_too_small:
+            return error::buffer_too_small;
+        default:
+            return error::invalid_argument;
+    }
+}
+
 }  // namespace
 
 void bind_crypto(py::module_& m) {
     py::module_ c = m.def_submodule(
         "crypto",
         "Cryptography of nexus: SHA-2, HMAC, HKDF, BLAKE2b, BLAKE3, Argon2id, (X)ChaCha20-Poly1305, "
-        "X25519 and Ed25519. bytes in and out; ValueError for bad lengths.");
-    py::register_exception<authentication_error>(c, "AuthenticationError", PyExc_ValueError);
+        "X25519 and Ed25519. bytes in and out; InvalidLengthError (a nexus.NexusError, so a ValueError) "
+        "for bad lengths.");
 
     // ---- hashes, MACs, KDFs ----
     c.def(
@@ -214,7 +224,7 @@ void bind_crypto(py::module_& m) {
                     py::gil_scoped_release unlocked;  // only C++ objects and immutable bytes are touched
                     st = nc::argon2id(out, pw, s, params, std::span(work.get(), blocks), k, x);
                 }
-                if (st != nc::argon2_status::ok) throw py::value_error(nc::to_string(st));
+                if (st != nc::argon2_status::ok) raise(argon2_error(st), nc::to_string(st));
             });
         },
         py::arg("password"), py::arg("salt"), py::arg("t_cost"), py::arg("m_cost_kib"),
@@ -246,8 +256,8 @@ void bind_crypto(py::module_& m) {
                        : open_with<nc::xchacha20_poly1305>(key, n, as_span(ciphertext), as_span(ad));
         },
         py::arg("key"), py::arg("nonce"), py::arg("ciphertext"), py::arg("ad") = py::bytes(),
-        "The plaintext of ciphertext || tag made by aead_seal; AuthenticationError when the tag does not "
-        "verify (wrong key, nonce, ad or a modified ciphertext).");
+        "The plaintext of ciphertext || tag made by aead_seal; AuthFailedError (nexus.crypto."
+        "AuthenticationError) when the tag does not verify (wrong key, nonce, ad or a modified ciphertext).");
 
     // ---- X25519, Ed25519 ----
     c.def(
@@ -264,12 +274,13 @@ void bind_crypto(py::module_& m) {
             const auto u = fixed<32>(public_key, "public");
             return make_bytes(32, [&](out_span out) {
                 if (!nc::x25519(fixed<32>(out), k, u))
-                    throw py::value_error(
-                        "weak key: the peer's public key has small order (all-zero shared secret)");
+                    raise(error::weak_key,
+                          "weak key: the peer's public key has small order (all-zero shared secret)");
             });
         },
         py::arg("secret"), py::arg("public"),
-        "X25519 shared secret (RFC 7748 §6.1); ValueError when it is all zeros (a small-order peer key).");
+        "X25519 shared secret (RFC 7748 §6.1); WeakKeyError (a ValueError) when it is all zeros "
+        "(a small-order peer key).");
     c.def(
         "ed25519_keypair",
         [](const py::bytes& seed) {
@@ -299,8 +310,8 @@ void bind_crypto(py::module_& m) {
         },
         py::arg("public"), py::arg("message"), py::arg("signature"),
         "True when signature is a valid Ed25519 signature of message under public (verdicts agree with "
-        "libsodium: canonical S, small-order keys and R refused). ValueError for a public key other than "
-        "32 bytes or a signature other than 64.");
+        "libsodium: canonical S, small-order keys and R refused). InvalidLengthError for a public key other "
+        "than 32 bytes or a signature other than 64.");
     c.def(
         "vrf_prove",
         [](const py::bytes& secret, const py::bytes& alpha) {
@@ -328,21 +339,24 @@ void bind_crypto(py::module_& m) {
             const auto pi = fixed<80>(proof, "proof");
             return make_bytes(64, [&](out_span out) {
                 if (!nc::ecvrf_proof_to_hash(fixed<64>(out), pi))
-                    throw py::value_error("bad encoding: the proof does not decode");
+                    raise(error::bad_encoding, "bad encoding: the proof does not decode");
             });
         },
-        py::arg("proof"), "The 64-byte VRF output of a proof, without verifying it.");
+        py::arg("proof"),
+        "The 64-byte VRF output of a proof, without verifying it; BadEncodingError when it does not decode.");
     c.def(
         "ed25519_public_to_x25519",
         [](const py::bytes& public_key) {
             const auto pk = fixed<32>(public_key, "public");
             return make_bytes(32, [&](out_span out) {
                 if (!nc::ed25519_public_to_x25519(fixed<32>(out), pk))
-                    throw py::value_error(
-                        "bad encoding: not an Ed25519 public key of the prime-order subgroup");
+                    raise(error::bad_encoding,
+                          "bad encoding: not an Ed25519 public key of the prime-order subgroup");
             });
         },
-        py::arg("public"), "The X25519 public key of an Ed25519 public key (RFC 7748 §4.1 birational map).");
+        py::arg("public"),
+        "The X25519 public key of an Ed25519 public key (RFC 7748 §4.1 birational map); BadEncodingError "
+        "unless it is a point of the prime-order subgroup.");
     c.def(
         "ed25519_secret_to_x25519",
         [](const py::bytes& secret) {

@@ -2,7 +2,9 @@
 // announce.hpp for Python, as plain functions on bytes; nexus/identity.py builds the Identity,
 // Packet and Announce classes on them. Identities are passed as their 64-byte private key
 // (X25519 private || Ed25519 seed) and rebuilt per call; the profile is a string, "nexus"
-// (BLAKE2b-256) or "reticulum" (SHA-256). ValueError for bad lengths, profiles and packets.
+// (BLAKE2b-256) or "reticulum" (SHA-256). Failures raise the nexus.errors class of their code (all
+// ValueError): InvalidLengthError for bad lengths, InvalidArgumentError for bad profiles and fields,
+// the library's own code (TruncatedError, BadEncodingError, AuthFailedError, ...) for bad packets.
 #include "bindings.hpp"
 
 #include <nexus/crypto/argon2.hpp>
@@ -46,7 +48,7 @@ template <class Fn>
 auto with_profile(std::string_view profile, Fn&& fn) {
     if (profile == nexus::nexus_profile::name) return fn(nexus::nexus_profile{});
     if (profile == nexus::reticulum_profile::name) return fn(nexus::reticulum_profile{});
-    throw py::value_error("profile must be 'nexus' or 'reticulum'");
+    raise(error::invalid_argument, "profile must be 'nexus' or 'reticulum'");
 }
 
 template <class P>
@@ -98,7 +100,7 @@ py::dict packet_dict(const nw::packet_header& h, std::span<const std::uint8_t> d
 
 int field(int v, int max, const char* what) {
     if (v < 0 || v > max)
-        throw py::value_error(std::string(what) + " must be between 0 and " + std::to_string(max));
+        raise(error::invalid_argument, std::string(what) + " must be between 0 and " + std::to_string(max));
     return v;
 }
 
@@ -109,7 +111,7 @@ void bind_identity(py::module_& m) {
         "identity",
         "Identities, address hashes, sealed keys, packets and announces of nexus (low level: see the "
         "Identity, Packet and Announce classes of the nexus package). bytes in and out; the profile is "
-        "'nexus' (BLAKE2b-256) or 'reticulum' (SHA-256); ValueError for bad input.");
+        "'nexus' (BLAKE2b-256) or 'reticulum' (SHA-256); a nexus.NexusError (a ValueError) for bad input.");
 
     c.def(
         "from_seed",
@@ -142,7 +144,8 @@ void bind_identity(py::module_& m) {
             });
         },
         py::arg("public_key"), py::arg("profile") = "nexus",
-        "The 16-byte identity hash of a 64-byte public key; ValueError when its Ed25519 half is unusable.");
+        "The 16-byte identity hash of a 64-byte public key; BadEncodingError when its Ed25519 half is "
+        "unusable.");
     c.def(
         "name_hash",
         [](const py::object& full_name, std::string_view profile) {
@@ -264,7 +267,7 @@ void bind_identity(py::module_& m) {
         },
         py::arg("sealed"), py::arg("passphrase"), py::arg("profile"),
         "The private key of a sealed key, or None when the passphrase is wrong or a byte was modified; "
-        "ValueError for a malformed file or one sealed for the other profile.");
+        "a NexusError (a ValueError) for a malformed file or one sealed for the other profile.");
 
     c.def(
         "packet_decode",
@@ -273,7 +276,8 @@ void bind_identity(py::module_& m) {
             check(v);
             return packet_dict(v->header, v->data);
         },
-        py::arg("raw"), "The fields of a packet, as a dict; ValueError when it does not decode.");
+        py::arg("raw"),
+        "The fields of a packet, as a dict; a NexusError (a ValueError) when it does not decode.");
     c.def(
         "packet_encode",
         [](bool ifac, int header_type, bool context_flag, int transport_type, int destination_type,
@@ -290,10 +294,10 @@ void bind_identity(py::module_& m) {
             h.hops = static_cast<std::uint8_t>(field(hops, 255, "hops"));
             h.context = static_cast<std::uint8_t>(field(context, 255, "context"));
             if (h.flags.header == nw::header_type::header_2) {
-                if (!transport_id) throw py::value_error("a HEADER_2 packet needs a transport_id");
+                if (!transport_id) raise(error::invalid_argument, "a HEADER_2 packet needs a transport_id");
                 h.transport_id = to_array<nexus::truncated_hash_size>(*transport_id, "transport_id");
             } else if (transport_id) {
-                throw py::value_error("transport_id is only carried by HEADER_2 packets");
+                raise(error::invalid_argument, "transport_id is only carried by HEADER_2 packets");
             }
             h.destination = to_array<nexus::truncated_hash_size>(destination_hash, "destination_hash");
             std::array<std::uint8_t, nw::mtu> out{};
@@ -304,7 +308,8 @@ void bind_identity(py::module_& m) {
         py::arg("ifac"), py::arg("header_type"), py::arg("context_flag"), py::arg("transport_type"),
         py::arg("destination_type"), py::arg("packet_type"), py::arg("hops"), py::arg("transport_id"),
         py::arg("destination_hash"), py::arg("context"), py::arg("data"),
-        "The bytes of a packet from its fields; ValueError for fields out of range, IFAC or over the MTU.");
+        "The bytes of a packet from its fields; a NexusError (a ValueError) for fields out of range, IFAC "
+        "or over the MTU.");
     c.def(
         "packet_hash",
         [](const py::bytes& raw, std::string_view profile) {
@@ -378,7 +383,8 @@ void bind_identity(py::module_& m) {
             });
         },
         py::arg("raw"), py::arg("profile") = "nexus",
-        "The fields of an authenticated announce, as a dict; ValueError when it does not validate.");
+        "The fields of an authenticated announce, as a dict; a NexusError (a ValueError) when it does not "
+        "validate.");
 }
 
 }  // namespace nexus::python

@@ -1,9 +1,8 @@
 // The submodule nexus._nexus.link: nexus/link/link.hpp for Python. One native class, LinkCore,
 // owns a random source and a link of either profile (the profile is a template parameter of
 // nexus::link, so the class holds a std::variant of both and dispatches on it); nexus/link.py
-// builds Link, LinkEvent, LinkConfig and link_pair on it. Rejections raise LinkError (a
-// ValueError) whose message is the nexus error name ("replayed", "auth_failed", ...), which
-// link.py turns into the matching exception class.
+// builds Link, LinkEvent, LinkConfig and link_pair on it. Rejections raise the nexus.errors class
+// of the nexus error (ReplayedError, AuthFailedError, ...: NexusError, alias LinkError, a ValueError).
 #include "bindings.hpp"
 #include "support.hpp"
 
@@ -17,7 +16,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,16 +32,9 @@ namespace {
 
 using in_bytes = std::span<const std::uint8_t>;
 
-/// A rejected operation: what() is the nexus error name.
-struct link_failure : std::exception {
-    explicit link_failure(const char* n) noexcept : name(n) {}
-    const char* what() const noexcept override { return name; }
-    const char* name;
-};
-
 template <class T>
 void require(const nexus::result<T>& r) {
-    if (!r) throw link_failure(error_name(r.error()));
+    if (!r) raise(r.error());  // the nexus.errors class of the code (bindings.hpp)
 }
 
 using link_random = binding_random;
@@ -290,8 +281,7 @@ void bind_link(py::module_& m) {
     py::module_ c = m.def_submodule(
         "link",
         "Encrypted links (low level: see nexus.Link). Time is uint64 milliseconds on any monotonic clock; "
-        "LinkError (a ValueError) carries the nexus error name of a rejection.");
-    py::register_exception<link_failure>(c, "LinkError", PyExc_ValueError);
+        "a refusal raises the nexus.errors class of its code (LinkError = nexus.NexusError, a ValueError).");
     c.attr("MDU") = nexus::link_mdu;
     c.attr("OVERHEAD") = nexus::link_overhead;
 

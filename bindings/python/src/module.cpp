@@ -3,7 +3,9 @@
 
 #include <nexus/nexus.hpp>
 
+#include <exception>
 #include <string>
+#include <string_view>
 
 namespace py = pybind11;
 
@@ -14,6 +16,31 @@ void bind_sim(py::module_& m);  // sim.cpp: the submodule nexus._nexus.sim (the 
 void bind_core(py::module_& m) {
     m.attr("__version__") = std::string(nexus::version_string);
     m.attr("version_number") = nexus::version_number;
+
+    // The core's error codes, name -> value, from nexus::name: nexus/errors.py has a class for each.
+    py::dict codes;
+    for (unsigned v = 1; v <= 0xff; ++v) {
+        const std::string_view name = nexus::name(static_cast<nexus::error>(v));
+        if (name != "unknown") codes[py::str(name.data(), name.size())] = v;
+    }
+    m.attr("error_codes") = codes;
+    // A refusal (struct failure) becomes the nexus.errors class of its code. The package imports
+    // nexus.errors before any call can fail, so the import here only looks in sys.modules; a plain
+    // ValueError is left for the odd program that uses _nexus without its package.
+    py::register_local_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p) std::rethrow_exception(p);
+        } catch (const failure& f) {
+            py::object cls = py::reinterpret_borrow<py::object>(PyExc_ValueError);
+            try {
+                const std::string_view name = nexus::name(f.code);
+                cls = py::module_::import("nexus.errors")
+                          .attr("error_class")(py::str(name.data(), name.size()));
+            } catch (const py::error_already_set&) {
+            }
+            PyErr_SetString(cls.ptr(), f.what());
+        }
+    });
 
     m.def(
         "hex_encode",
@@ -34,7 +61,8 @@ void bind_core(py::module_& m) {
             check(r);
             return py::bytes(out);
         },
-        py::arg("text"), "Bytes from hex digits (either case); ValueError on odd length or bad digits.");
+        py::arg("text"),
+        "Bytes from hex digits (either case); BadEncodingError (a ValueError) on odd length or bad digits.");
     m.def(
         "load_uint",
         [](py::bytes data, std::size_t width, std::string_view order) -> std::uint64_t {
