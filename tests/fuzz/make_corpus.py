@@ -161,6 +161,20 @@ def announce_ext_seeds():
     ]
 
 
+def path_request_seeds(vectors):
+    # Mode byte: even = path request data, odd = raw packet (bits 1.. = the hops of the answer).
+    seeds = []
+    for c in load(vectors, "path_request"):
+        seeds.append(b"\x00" + h(c["data"]))
+        if c.get("raw"):
+            seeds.append(b"\x03" + h(c["raw"]))
+    dest, via = bytes(range(16)), bytes(range(100, 116))
+    seeds.append(b"\x05" + b"\x01\x00" + dest + b"\x0b" + bytes(148))  # announce answering a request
+    seeds.append(b"\x07" + b"\x71\x02" + via + dest + b"\x00" + bytes(180))  # HEADER_2, ratchet bit
+    seeds.append(b"\x09" + b"\x01\x00" + dest + b"\x00" + bytes(466))  # 485 bytes: no room for HEADER_2
+    return seeds
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -176,6 +190,7 @@ def main():
     n += write(out, "hdlc", hdlc_seeds())
     n += write(out, "kiss", kiss_seeds())
     n += write(out, "announce_ext", announce_ext_seeds())
+    n += write(out, "path_request", path_request_seeds(vectors))
     print("wrote %d seeds to %s" % (n, out))
 
 
@@ -274,9 +289,43 @@ def link_seeds():
     ]
 
 
+# channel: window selector (% 3: 1, 4, 32), config byte (bits 0-1 max_retries, bits 2-7 initial
+# RTT / 20 ms), then ops (see channel_fuzz.cpp; bit 3 of an op = side B).
+def channel_seeds():
+    A, B = 0, 8
+
+    def send(side, ctx, n):  # n payload bytes (even, <= 16 taken from the seed)
+        return bytes([side | 3, ctx, n // 2]) + bytes(range(0x40, 0x40 + min(n, 16)))
+
+    def poll(side, forward=1, size=0):
+        return bytes([side | 4, size, forward])
+
+    take = bytes([A | 5, B | 5])
+    run = bytes([A | 7])
+    msg = lambda side, seq, ctx, data: bytes([side | 1]) + seq.to_bytes(2, "big") + bytes([ctx, len(data)]) + data
+    ack = lambda side, nxt, mask: bytes([side | 2]) + nxt.to_bytes(2, "big") + mask.to_bytes(4, "big")
+    raw = lambda side, data: bytes([side | 0, len(data)]) + data
+    wait = lambda ms: bytes([A | 6]) + ms.to_bytes(2, "big")
+    exchange = send(A, 7, 6) + send(A, 8, 0) + poll(A) + poll(A) + poll(B) + take + run
+    lossy = send(A, 1, 4) + send(A, 2, 4) + send(A, 3, 4) + poll(A, 0) + poll(A) + poll(A) + poll(B) + take
+    lossy += wait(400) + poll(A) + poll(B) + take + run
+    bad = raw(B, b"") + raw(B, b"\x03\x00") + raw(B, b"\x02\x00\x00\x00") + raw(B, b"\x02" + bytes(7))
+    bad += ack(A, 9, 0) + ack(A, 0, 0xFFFFFFFF) + msg(B, 2, 5, b"two") + msg(B, 0, 5, b"zero")
+    bad += msg(B, 0, 5, b"again") + poll(B, 1, 3) + poll(B) + take
+    return [
+        b"\x01\x16" + exchange,
+        b"\x01\x16" + lossy + bad,
+        b"\x00\x15" + exchange + lossy,
+        b"\x02\x00" + exchange + send(B, 9, 16) * 4 + run + take,
+        b"\x01\x14" + send(A, 1, 2) + poll(A, 0) + wait(300) + poll(A, 0) + run,  # dead pipe: fails
+        b"\x02\x16" + send(A, 1, 200) + poll(A, 1, 20) + poll(A) + poll(B) + take,  # short buffer
+    ]
+
+
 if __name__ == "__main__":
     protocol_out = sys.argv[2]
     m = write(protocol_out, "packet", packet_seeds())
     m += write(protocol_out, "announce", announce_seeds())
     m += write(protocol_out, "link", link_seeds())
+    m += write(protocol_out, "channel", channel_seeds())
     print("wrote %d protocol seeds to %s" % (m, protocol_out))
