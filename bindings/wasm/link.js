@@ -25,7 +25,8 @@ const INFO = {
 
 const STATES = ['pending', 'handshake', 'active', 'closed'];
 const ROLES = ['initiator', 'responder'];
-const REASONS = ['none', 'local', 'remote', 'inactivity', 'establishment_timeout', 'unidentified'];
+const REASONS = ['none', 'local', 'remote', 'inactivity', 'establishment_timeout', 'unidentified',
+  'delivery_failed'];
 const KINDS = ['none', 'established', 'data', 'identified', 'rotated', 'closed'];
 const DEFAULT_CONFIG = Object.freeze({
   establishmentTimeoutMs: 30000, keepaliveIntervalMs: 120000, inactivityTimeoutMs: 360000,

@@ -1,16 +1,18 @@
 // libFuzzer target for encrypted links (nexus/link/link.hpp, docs/link.md). An initiator and a
 // responder are driven in memory, as tests/link/link_test.cpp does, by a program read from the
 // input. Input: initiator seed (1), responder seed (1), config byte (bit 0 require_identify, bits
-// 1-3 rotate interval 1..8 s when bit 4 is set), then ops, one byte each plus their operands:
+// 1-3 rotate interval 1..8 s when bit 4 is set, bits 5-7 the initiator's request retry interval in
+// steps of 250 ms, 0 = none), then ops, one byte each plus their operands:
 //
 //   0 poll: one side's poll_transmit; anything it emits is recorded as genuine
 //   1 send: one side sends (context byte, length byte, data); recorded as genuine
-//   2 deliver: a recorded genuine packet (index byte) to the other side (again = a replay)
+//   2 deliver: a recorded genuine packet (index byte) to the other side (again = a replay; the
+//     request again reaches the responder's on_request_repeat, as the node does)
 //   3 mutate: a genuine packet with bytes XORed (count, then position (2) + mask each) to its peer
 //   4 raw: fuzzer bytes (length byte, bytes) as a packet to one side
 //   5 forge: like raw, but with a correct link-packet header to the link id (data or proof)
 //   6 time: advance the clock (2 bytes, in ms or, with the side bit, in seconds)
-//   7 control: rotate / close / identify (initiator) on one side
+//   7 control: rotate / close / identify (initiator) / on_request_repeat / fail_delivery on one side
 //
 // The side is bit 3 of the op byte (0 initiator, 1 responder). Invariants:
 //   - nothing crashes, and every rejection is an error;
@@ -19,7 +21,9 @@
 //     most once; a data event carries exactly the genuine payload;
 //   - an accepted proof carries the genuine proof (signature and responder key);
 //   - a closed link stays closed and accepts nothing; the responder's identified initiator is the
-//     genuine one.
+//     genuine one; rotation is idle unless active, and a close reason is set exactly when closed;
+//   - setup retransmission: every request is the first one byte for byte, every proof the first
+//     proof; at most link_setup_max_sends of each, proofs at least link_proof_repeat_gap apart.
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -68,6 +72,8 @@ struct side_state {
     std::vector<bytes> genuine;                                              // every packet this side emitted
     std::map<std::pair<std::uint8_t, std::uint64_t>, sent_record> by_nonce;  // its DATA packets
     bool was_closed = false;
+    std::size_t setup_sends = 0;  // requests (initiator) / proofs (responder) emitted
+    nexus::timestamp last_setup{};
 };
 
 struct harness {
@@ -89,8 +95,19 @@ struct harness {
         if (s.genuine.size() < max_genuine) s.genuine.emplace_back(pkt.begin(), pkt.end());
         auto v = wire::decode_packet(pkt);
         NEXUS_FUZZ_CHECK(v.has_value());
+        if (v->header.flags.type == wire::packet_type::link_request) {
+            // A retry is the identical request (same link id).
+            NEXUS_FUZZ_CHECK(side == 0 && s.genuine.front().size() == pkt.size() &&
+                             std::equal(pkt.begin(), pkt.end(), s.genuine.front().begin()));
+            NEXUS_FUZZ_CHECK(++s.setup_sends <= nexus::link_setup_max_sends);
+        }
         if (v->header.flags.type == wire::packet_type::proof) {
             NEXUS_FUZZ_CHECK(side == 1 && v->data.size() == nexus::link_proof_data_size);
+            if (!proof_data.empty())
+                NEXUS_FUZZ_CHECK(std::equal(proof_data.begin(), proof_data.end(), v->data.begin(), v->data.end()));
+            if (s.setup_sends > 0) NEXUS_FUZZ_CHECK(now - s.last_setup >= nexus::link_proof_repeat_gap);
+            NEXUS_FUZZ_CHECK(++s.setup_sends <= nexus::link_setup_max_sends);
+            s.last_setup = now;
             proof_data.assign(v->data.begin(), v->data.end());
         }
         if (v->header.flags.type != wire::packet_type::data) return;
@@ -146,6 +163,11 @@ struct harness {
         auto v = wire::decode_packet(raw);
         if (!v) return;
         auto& l = link_of(to);
+        if (l && to == 1 && !sa.genuine.empty() && raw == sa.genuine.front()) {
+            // The node finds the responder's link by the request's id: a repeat.
+            l->on_request_repeat(now);
+            return;
+        }
         if (!l) {
             // The responder appears when the genuine request reaches it.
             if (to != 1 || sa.genuine.empty() || raw != sa.genuine.front()) {
@@ -202,6 +224,10 @@ struct harness {
             auto& s = emitted_by(side);
             if (s.was_closed) NEXUS_FUZZ_CHECK(l->state() == nexus::link_state::closed);
             if (l->state() == nexus::link_state::closed) s.was_closed = true;
+            NEXUS_FUZZ_CHECK(l->rotation() == nexus::rotation_state::idle ||
+                             l->state() == nexus::link_state::active);
+            NEXUS_FUZZ_CHECK((l->reason() == nexus::close_reason::none) ==
+                             (l->state() != nexus::link_state::closed));
         }
         if (b && b->identified()) {
             auto who = b->remote_identity();
@@ -221,10 +247,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* input, std::size_t siz
     const std::uint8_t cfg = in.byte();
     h.config.require_identify = (cfg & 1) != 0;
     if ((cfg & 0x10) != 0) h.config.rotate_interval = nexus::duration::seconds(1 + ((cfg >> 1) & 7));
+    const auto retry = nexus::duration::milliseconds(250 * (cfg >> 5));
 
     const auto name = nexus::make_name_hash<P>("nexus.fuzz.link");
     h.a.emplace(link_t::initiate(who.server.public_id(), who.server.destination_hash(name), h.rng_a, h.now,
-                                 h.config));
+                                 h.config, retry));
     h.poll(0);  // the request: genuine packet 0 of the initiator
 
     for (std::size_t step = 0; step < max_ops && in.remaining() > 0; ++step) {
@@ -281,7 +308,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* input, std::size_t siz
                 break;
             }
             case 7: {
-                const std::uint8_t what = in.byte() % 3;
+                const std::uint8_t what = in.byte() % 5;
                 auto& l = h.link_of(side);
                 if (!l) break;
                 if (what == 0) {
@@ -290,9 +317,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* input, std::size_t siz
                 } else if (what == 1) {
                     l->close();
                     NEXUS_FUZZ_CHECK(l->state() == nexus::link_state::closed);
-                } else {
+                } else if (what == 2) {
                     auto r = l->identify(who.client);
                     NEXUS_FUZZ_CHECK(r.has_value() == (side == 0 && l->state() != nexus::link_state::closed));
+                } else if (what == 3) {
+                    l->on_request_repeat(h.now);  // on the initiator, or outside handshake: nothing
+                } else {
+                    const bool was_closed = l->state() == nexus::link_state::closed;
+                    const auto before = l->reason();
+                    l->fail_delivery();
+                    NEXUS_FUZZ_CHECK(l->state() == nexus::link_state::closed);
+                    NEXUS_FUZZ_CHECK(l->reason() == (was_closed ? before : nexus::close_reason::delivery_failed));
                 }
                 break;
             }

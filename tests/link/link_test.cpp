@@ -2,11 +2,14 @@
 // real packet codec. Independent truth: the link id, the proof signature and the first-epoch
 // keys are recomputed here from the spec's formulas with the crypto primitives (the ephemeral
 // secrets are reproduced from the seeded random sources), a std::set models the replay window,
-// and every state / bad-input pair has its expected verdict written out.
+// and every state / bad-input pair has its expected verdict written out (the transition table
+// at the end: every input of both state machines in every state, its cells taken from
+// docs/link.md "States", not from the code).
 #include <doctest/doctest.h>
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <span>
@@ -67,12 +70,13 @@ struct pair_fixture {
     nexus::seeded_random rng_a{100};  // initiator's randomness
     nexus::seeded_random rng_b{200};  // responder's randomness
     nexus::link_config config{};
+    duration retry{};  // the initiator's request retry interval (none by default)
     std::optional<link_t> a, b;
     bytes request, proof, rtt;
     bytes plain;
 
     void open(timestamp now = at(1000)) {
-        a.emplace(link_t::initiate(server.public_id(), dest, rng_a, now, config));
+        a.emplace(link_t::initiate(server.public_id(), dest, rng_a, now, config, retry));
         CHECK(a->state() == link_state::pending);
         auto out = drain(*a, now);
         REQUIRE(out.size() == 1);
@@ -690,4 +694,684 @@ TEST_CASE("link: every state and close reason has its own name") {
                                                nexus::to_string(link_state::active), nexus::to_string(link_state::closed)};
     CHECK(states.size() == 4);
     CHECK(states.count("unknown") == 0);
+}
+
+// ---- Setup retransmission, fail_delivery, the channel context ---------------------------------
+
+TEST_CASE("link setup: a lost request is sent again, identical, and the link comes up") {
+    pair_fixture f;
+    f.a.emplace(link_t::initiate(f.server.public_id(), f.dest, f.rng_a, at(0), f.config, duration::seconds(2)));
+    const auto first = drain(*f.a, at(0));  // lost on the way
+    REQUIRE(first.size() == 1);
+    CHECK(f.a->next_deadline() == at(2000));
+    CHECK(drain(*f.a, at(1999)).empty());
+    const auto again = drain(*f.a, at(2000));
+    REQUIRE(again.size() == 1);
+    CHECK(again[0] == first[0]);  // same bytes, so the same link id at the responder
+    CHECK(f.a->stats().setup_resent == 1);
+    CHECK(f.a->stats().packets_sent == 2);
+    auto b = link_t::accept(f.server, *wire::decode_packet(again[0]), f.rng_b, at(2010), f.config);
+    REQUIRE(b);
+    CHECK(b->id() == f.a->id());
+    const auto proof = drain(*b, at(2010));
+    REQUIRE(proof.size() == 1);
+    auto ev = deliver(*f.a, proof[0], at(2050), f.plain);
+    REQUIRE(ev);
+    CHECK(ev->kind == link_event_kind::established);
+    // The round trip counts from the first request (docs/link.md: an upper bound after a retry).
+    CHECK(f.a->rtt() == duration::milliseconds(2050));
+    const auto rtt = drain(*f.a, at(2050));
+    REQUIRE(rtt.size() == 1);
+    CHECK(deliver(*b, rtt[0], at(2060), f.plain).value().kind == link_event_kind::established);
+    CHECK(b->rtt() == duration::milliseconds(2050));
+    // Active: no more requests, whatever the time.
+    CHECK(drain(*f.a, at(4000)).empty());
+    CHECK(drain(*f.a, at(10'000)).empty());
+    CHECK(f.a->stats().setup_resent == 1);
+}
+
+TEST_CASE("link setup: a lost proof is sent again, identical, when the request repeats") {
+    pair_fixture f;
+    f.a.emplace(link_t::initiate(f.server.public_id(), f.dest, f.rng_a, at(0), f.config, duration::seconds(2)));
+    const auto req = drain(*f.a, at(0));
+    REQUIRE(req.size() == 1);
+    auto b = link_t::accept(f.server, *wire::decode_packet(req[0]), f.rng_b, at(5), f.config);
+    REQUIRE(b);
+    const auto lost = drain(*b, at(5));
+    REQUIRE(lost.size() == 1);
+    // The initiator's retry reaches the responder's node, which finds the link by its id.
+    const auto req2 = drain(*f.a, at(2000));
+    REQUIRE(req2.size() == 1);
+    CHECK(req2[0] == req[0]);
+    b->on_request_repeat(at(2005));
+    CHECK(b->next_deadline() == timestamp{});
+    const auto proof2 = drain(*b, at(2005));
+    REQUIRE(proof2.size() == 1);
+    CHECK(proof2[0] == lost[0]);  // Ed25519 is deterministic and the ephemeral key is kept
+    CHECK(b->stats().setup_resent == 1);
+    CHECK(b->state() == link_state::handshake);
+    REQUIRE(deliver(*f.a, proof2[0], at(2040), f.plain));
+    CHECK(f.a->state() == link_state::active);
+    CHECK(f.a->rtt() == duration::milliseconds(2040));
+    // The first proof turning up late is a duplicate: refused, nothing changes.
+    CHECK(deliver(*f.a, lost[0], at(2041), f.plain).error() == error::bad_state);
+    CHECK(deliver(*b, drain(*f.a, at(2041)).at(0), at(2050), f.plain).value().kind == link_event_kind::established);
+    // A request repeated once the link is active does nothing.
+    b->on_request_repeat(at(5000));
+    CHECK(drain(*b, at(5000)).empty());
+    f.b.emplace(std::move(*b));
+    f.roundtrip(*f.a, *f.b, text("up"), at(5001));
+    f.roundtrip(*f.b, *f.a, text("up"), at(5001));
+}
+
+TEST_CASE("link setup: a slow proof crosses the retried request; the repeat owed is dropped on activation") {
+    pair_fixture f;
+    f.a.emplace(link_t::initiate(f.server.public_id(), f.dest, f.rng_a, at(0), f.config, duration::seconds(1)));
+    const auto req = drain(*f.a, at(0));
+    auto b = link_t::accept(f.server, *wire::decode_packet(req.at(0)), f.rng_b, at(0), f.config);
+    REQUIRE(b);
+    const auto proof = drain(*b, at(0));
+    REQUIRE(drain(*f.a, at(1000)).size() == 1);  // the retry goes out; the proof is still on its way
+    REQUIRE(deliver(*f.a, proof.at(0), at(1100), f.plain));
+    b->on_request_repeat(at(1150));  // the retry arrives: a proof is owed, not yet polled
+    const auto rtt = drain(*f.a, at(1100));
+    REQUIRE(deliver(*b, rtt.at(0), at(1200), f.plain));  // meanwhile the initiator's RTT arrives
+    CHECK(b->state() == link_state::active);
+    CHECK(drain(*b, at(1200)).empty());  // the initiator has the proof: it is not sent again
+    CHECK(b->stats().setup_resent == 0);
+}
+
+TEST_CASE("link setup: proof repeats are rate-limited and capped, so replayed requests cannot make a flood") {
+    pair_fixture f;
+    f.a.emplace(link_t::initiate(f.server.public_id(), f.dest, f.rng_a, at(0), f.config));
+    const auto req = drain(*f.a, at(0));
+    auto b = link_t::accept(f.server, *wire::decode_packet(req.at(0)), f.rng_b, at(0), f.config);
+    REQUIRE(b);
+    REQUIRE(drain(*b, at(0)).size() == 1);  // the proof, sent at 0
+    const auto repeat = [&](std::int64_t t) {
+        b->on_request_repeat(at(t));
+        return drain(*b, at(t)).size();
+    };
+    CHECK(repeat(100) == 0);  // within link_proof_repeat_gap (500 ms) of the last proof
+    CHECK(repeat(499) == 0);
+    b->on_request_repeat(at(500));  // twice before the caller polls: one proof
+    CHECK(repeat(500) == 1);
+    CHECK(repeat(900) == 0);  // 400 ms after the last one
+    CHECK(repeat(1000) == 1);
+    CHECK(repeat(1500) == 1);  // the fourth proof: link_setup_max_sends
+    CHECK(repeat(2000) == 0);
+    CHECK(repeat(20'000) == 0);
+    CHECK(b->stats().setup_resent == 3);
+    CHECK(b->state() == link_state::handshake);
+
+    // A replayed request every 10 ms for 10 s: the proofs that go out are at least 500 ms apart
+    // and there are three more at most.
+    pair_fixture g;
+    g.a.emplace(link_t::initiate(g.server.public_id(), g.dest, g.rng_a, at(0), g.config));
+    auto c = link_t::accept(g.server, *wire::decode_packet(drain(*g.a, at(0)).at(0)), g.rng_b, at(0), g.config);
+    REQUIRE(c);
+    REQUIRE(drain(*c, at(0)).size() == 1);
+    std::vector<std::int64_t> sent_at;
+    for (std::int64_t t = 10; t <= 10'000; t += 10) {
+        c->on_request_repeat(at(t));
+        for (std::size_t i = drain(*c, at(t)).size(); i > 0; --i) sent_at.push_back(t);
+    }
+    REQUIRE(sent_at.size() == 3);
+    std::int64_t last = 0;
+    for (const auto t : sent_at) {
+        CHECK(t - last >= 500);
+        last = t;
+    }
+}
+
+TEST_CASE("link setup: the initiator's retries are capped and stop once active or closed") {
+    SUBCASE("four requests in all, then the establishment timeout") {
+        pair_fixture f;
+        f.a.emplace(link_t::initiate(f.server.public_id(), f.dest, f.rng_a, at(0), f.config, duration::seconds(1)));
+        std::vector<bytes> sent;
+        for (const std::int64_t t : {0, 1000, 2000, 3000}) {
+            CAPTURE(t);
+            if (t > 0) CHECK(drain(*f.a, at(t - 1)).empty());
+            auto out = drain(*f.a, at(t));
+            REQUIRE(out.size() == 1);
+            sent.push_back(out[0]);
+            CHECK(f.a->next_deadline() == (t < 3000 ? at(t + 1000) : at(30'000)));
+        }
+        for (const auto& p : sent) CHECK(p == sent[0]);
+        CHECK(drain(*f.a, at(4000)).empty());
+        CHECK(drain(*f.a, at(29'999)).empty());
+        CHECK(f.a->state() == link_state::pending);
+        CHECK(drain(*f.a, at(30'000)).empty());
+        CHECK(f.a->reason() == nexus::close_reason::establishment_timeout);
+        CHECK(f.a->stats().setup_resent == 3);
+    }
+    SUBCASE("a retry queued when the proof arrives is not sent") {
+        pair_fixture f;
+        f.a.emplace(link_t::initiate(f.server.public_id(), f.dest, f.rng_a, at(0), f.config, duration::seconds(1)));
+        const auto req = drain(*f.a, at(0));
+        auto b = link_t::accept(f.server, *wire::decode_packet(req.at(0)), f.rng_b, at(0), f.config);
+        REQUIRE(b);
+        const auto proof = drain(*b, at(0));
+        f.a->tick(at(1000));  // the retry is now owed
+        CHECK(f.a->next_deadline() == timestamp{});
+        REQUIRE(deliver(*f.a, proof.at(0), at(1001), f.plain));
+        const auto out = drain(*f.a, at(1001));
+        REQUIRE(out.size() == 1);
+        CHECK(out[0][18] == wire::context::link_rtt);
+        CHECK(f.a->stats().setup_resent == 0);
+    }
+    SUBCASE("closed while pending: nothing more") {
+        pair_fixture f;
+        f.a.emplace(link_t::initiate(f.server.public_id(), f.dest, f.rng_a, at(0), f.config, duration::seconds(1)));
+        REQUIRE(drain(*f.a, at(0)).size() == 1);
+        f.a->close();
+        CHECK(f.a->next_deadline() == timestamp::max());
+        CHECK(drain(*f.a, at(1000)).empty());
+        CHECK(drain(*f.a, at(5000)).empty());
+    }
+    SUBCASE("an interval as long as the establishment timeout never retries") {
+        pair_fixture f;
+        f.a.emplace(link_t::initiate(f.server.public_id(), f.dest, f.rng_a, at(0), f.config, duration::seconds(30)));
+        REQUIRE(drain(*f.a, at(0)).size() == 1);
+        CHECK(f.a->next_deadline() == at(30'000));
+        CHECK(drain(*f.a, at(30'000)).empty());
+        CHECK(f.a->state() == link_state::closed);
+    }
+}
+
+TEST_CASE("link: fail_delivery closes with delivery_failed and tells the peer") {
+    CHECK(nexus::to_string(nexus::close_reason::delivery_failed) == "delivery_failed");
+    pair_fixture f;
+    f.open();
+    f.a->fail_delivery();
+    CHECK(f.a->state() == link_state::closed);
+    CHECK(f.a->reason() == nexus::close_reason::delivery_failed);
+    std::array<std::uint8_t, wire::mtu> buf{};
+    CHECK(f.a->send(text("x"), at(2000), buf).error() == error::bad_state);
+    const auto out = drain(*f.a, at(2000));
+    REQUIRE(out.size() == 1);
+    CHECK(out[0][18] == wire::context::link_close);
+    auto ev = deliver(*f.b, out[0], at(2001), f.plain);
+    REQUIRE(ev);
+    CHECK(ev->kind == link_event_kind::closed);
+    CHECK(f.b->reason() == nexus::close_reason::remote);
+    // Once closed, neither close() nor fail_delivery() changes the reason.
+    f.a->close();
+    f.a->fail_delivery();
+    CHECK(f.a->reason() == nexus::close_reason::delivery_failed);
+    CHECK(drain(*f.a, at(2002)).empty());
+}
+
+TEST_CASE("link: application data with the channel context (0x0E) goes both ways") {
+    pair_fixture f;
+    f.open();
+    CHECK_FALSE(nexus::link_detail::control_context(wire::context::channel));
+    CHECK(wire::context::channel == 0x0E);
+    const bytes body = {0x01, 0x00, 0x00, 0x00, 'h', 'i'};  // what a channel message might carry
+    for (auto* from : {&*f.a, &*f.b}) {
+        auto* to = from == &*f.a ? &*f.b : &*f.a;
+        const bytes pkt = f.send(*from, body, at(2000), wire::context::channel);
+        CHECK(pkt.size() == 19 + 25 + body.size());
+        CHECK(pkt[18] == 0x0E);
+        auto ev = deliver(*to, pkt, at(2000), f.plain);
+        REQUIRE(ev);
+        CHECK(ev->kind == link_event_kind::data);
+        CHECK(ev->context == wire::context::channel);
+        CHECK(bytes(ev->data.begin(), ev->data.end()) == body);
+        CHECK(deliver(*to, pkt, at(2000), f.plain).error() == error::replayed);
+    }
+}
+
+TEST_CASE("link: every rotation state has its own name") {
+    using nexus::rotation_state;
+    const std::set<std::string_view> names = {nexus::to_string(rotation_state::idle),
+                                              nexus::to_string(rotation_state::offered),
+                                              nexus::to_string(rotation_state::answered)};
+    CHECK(names == std::set<std::string_view>{"idle", "offered", "answered"});
+    CHECK(nexus::to_string(static_cast<rotation_state>(9)) == "unknown");
+}
+
+// ---- The transition table -----------------------------------------------------------------------
+//
+// Ten starting points (columns): the initiator pending and the responder in handshake (request and
+// proof sent, proof not delivered); both active and idle; each side with its offer sent; each
+// side having answered the other's offer; each side closed by close(). Each row is one input,
+// applied to a fresh pair; each cell says what the input must do there: the verdict, the link
+// state, rotation state, close reason and epoch afterwards, and the packets poll_transmit then
+// emits (named by type, context and size). The cells are written from docs/link.md ("States",
+// "Key rotation", "Setup retransmission", "Rejections").
+
+namespace {
+
+using nexus::close_reason;
+using nexus::rotation_state;
+
+enum class stage { handshake, active, a_offers, b_offers, a_closes, b_closes };
+
+struct column {
+    stage st;
+    bool subject_is_a;
+    bool answered;  // the subject's peer offered, the subject answered
+    const char* name;
+    link_state state;
+    rotation_state rotation;
+    close_reason reason;
+};
+
+const std::array<column, 10> columns = {{
+    {stage::handshake, true, false, "pending (a)", link_state::pending, rotation_state::idle, close_reason::none},
+    {stage::handshake, false, false, "handshake (b)", link_state::handshake, rotation_state::idle, close_reason::none},
+    {stage::active, true, false, "active (a)", link_state::active, rotation_state::idle, close_reason::none},
+    {stage::active, false, false, "active (b)", link_state::active, rotation_state::idle, close_reason::none},
+    {stage::a_offers, true, false, "offered (a)", link_state::active, rotation_state::offered, close_reason::none},
+    {stage::b_offers, false, false, "offered (b)", link_state::active, rotation_state::offered, close_reason::none},
+    {stage::b_offers, true, true, "answered (a)", link_state::active, rotation_state::answered, close_reason::none},
+    {stage::a_offers, false, true, "answered (b)", link_state::active, rotation_state::answered, close_reason::none},
+    {stage::a_closes, true, false, "closed (a)", link_state::closed, rotation_state::idle, close_reason::local},
+    {stage::b_closes, false, false, "closed (b)", link_state::closed, rotation_state::idle, close_reason::local},
+}};
+
+// Both first-epoch direction keys from the spec's formula and the fixture's seeds.
+std::pair<std::array<std::uint8_t, 32>, std::array<std::uint8_t, 32>> first_epoch_keys() {
+    nexus::seeded_random ra(100), rb(200);
+    std::array<std::uint8_t, 32> eph_a{}, eph_b{}, pub_a{}, pub_b{}, shared{}, session{}, i2r{}, r2i{};
+    ra.fill(eph_a);
+    rb.fill(eph_b);
+    nexus::crypto::x25519_public_key(pub_a, eph_a);
+    nexus::crypto::x25519_public_key(pub_b, eph_b);
+    REQUIRE(nexus::crypto::x25519(shared, eph_a, pub_b));
+    bytes km(shared.begin(), shared.end());
+    km.insert(km.end(), pub_a.begin(), pub_a.end());
+    km.insert(km.end(), pub_b.begin(), pub_b.end());
+    REQUIRE(nexus::crypto::blake2b_hash(session, km));
+    for (auto [label, out] : {std::pair<std::string, std::array<std::uint8_t, 32>*>{"nexus link i>r", &i2r},
+                              std::pair<std::string, std::array<std::uint8_t, 32>*>{"nexus link r>i", &r2i}})
+        REQUIRE(nexus::crypto::blake2b_hash(
+            *out, std::span(reinterpret_cast<const std::uint8_t*>(label.data()), label.size()), session));
+    return {i2r, r2i};
+}
+
+struct world : pair_fixture {
+    const column& col;
+    bytes offer, answer;  // the rotation in flight (offer and answer stages)
+
+    world(const column& c, bool require_identify) : col(c) {
+        config.require_identify = require_identify;
+        retry = duration::seconds(5);
+        if (c.st == stage::handshake) {
+            a.emplace(link_t::initiate(server.public_id(), dest, rng_a, at(1000), config, retry));
+            request = drain(*a, at(1000)).at(0);
+            auto accepted = link_t::accept(server, *wire::decode_packet(request), rng_b, at(1000), config);
+            REQUIRE(accepted);
+            b.emplace(std::move(*accepted));
+            proof = drain(*b, at(1000)).at(0);
+            return;
+        }
+        open(at(1000));
+        if (c.st == stage::a_offers || c.st == stage::b_offers) {
+            link_t& offerer = c.st == stage::a_offers ? *a : *b;
+            link_t& answerer = c.st == stage::a_offers ? *b : *a;
+            REQUIRE(offerer.rotate());
+            offer = drain(offerer, at(2000)).at(0);
+            if (c.answered) {
+                REQUIRE(deliver(answerer, offer, at(2000), plain));
+                answer = drain(answerer, at(2000)).at(0);
+            }
+        }
+        if (c.st == stage::a_closes) a->close();
+        if (c.st == stage::b_closes) b->close();
+        if (c.st == stage::a_closes || c.st == stage::b_closes) (void)drain(c.st == stage::a_closes ? *a : *b, at(2000));
+    }
+
+    link_t& subject() { return col.subject_is_a ? *a : *b; }
+    link_t& peer() { return col.subject_is_a ? *b : *a; }
+
+    // A packet from the subject's peer, sealed by hand with the first epoch's key of that
+    // direction (every column is still in epoch 0 when its input arrives).
+    bytes from_peer(std::uint8_t ctx, const bytes& body, std::uint64_t counter = 1000) {
+        const auto [i2r, r2i] = first_epoch_keys();
+        return seal_by_hand(col.subject_is_a ? r2i : i2r, a->id(), ctx, 0, counter, body);
+    }
+
+    std::optional<error> give(const bytes& pkt, timestamp now) {
+        auto r = deliver(subject(), pkt, now, plain);
+        if (r) return std::nullopt;
+        return r.error();
+    }
+};
+
+std::string packet_name(const bytes& pkt) {
+    auto p = wire::decode_packet(pkt);
+    REQUIRE(p);
+    if (p->header.flags.type == wire::packet_type::link_request) return "request";
+    if (p->header.flags.type == wire::packet_type::proof) return "proof";
+    switch (p->header.context) {
+        case wire::context::link_rtt:
+            return "rtt";
+        case wire::context::link_identify:
+            return "identify";
+        case wire::context::keepalive:
+            return "keepalive";
+        case wire::context::link_close:
+            return "close";
+        case nexus::context_link_rotate:
+            // Encrypted: told apart by size (offer 1 + 32, answer 1 + 32 + 8, confirmation 1).
+            return pkt.size() == 44 + 33 ? "offer" : pkt.size() == 44 + 41 ? "answer" : pkt.size() == 45 ? "confirm" : "rotate?";
+        default:
+            return "data";
+    }
+}
+
+struct cell {
+    bool applies = true;       // false: the input cannot arise in this column
+    std::optional<error> err;  // the verdict (nullopt: accepted)
+    bool same = true;          // state, rotation and reason as the column started
+    link_state state{};
+    rotation_state rotation{};
+    close_reason reason{};
+    std::uint8_t epoch = 0;
+    std::vector<std::string> out{};
+};
+
+cell keep(std::optional<error> err = std::nullopt, std::vector<std::string> out = {}) {
+    cell c;
+    c.err = err;
+    c.out = std::move(out);
+    return c;
+}
+cell go(link_state s, rotation_state r, close_reason why, std::vector<std::string> out = {},
+        std::optional<error> err = std::nullopt, std::uint8_t epoch = 0) {
+    cell c;
+    c.same = false;
+    c.state = s;
+    c.rotation = r;
+    c.reason = why;
+    c.out = std::move(out);
+    c.err = err;
+    c.epoch = epoch;
+    return c;
+}
+cell na() {
+    cell c;
+    c.applies = false;
+    return c;
+}
+
+constexpr auto idle = rotation_state::idle;
+constexpr auto offered = rotation_state::offered;
+constexpr auto answered = rotation_state::answered;
+constexpr auto active = link_state::active;
+constexpr auto closed = link_state::closed;
+constexpr auto nr = close_reason::none;
+const std::optional<error> accepted = std::nullopt;
+
+struct row {
+    std::string name;
+    std::int64_t t;  // when the input happens and the subject is polled (ms)
+    std::function<std::optional<error>(world&, timestamp)> input;
+    std::array<cell, 10> cells;  // in the order of `columns`
+    bool require_identify = false;
+};
+
+// Columns: pending, handshake, active a, active b, offered a, offered b, answered a, answered b,
+// closed a, closed b.
+std::vector<row> transition_table() {
+    const auto bad = error::bad_state;
+    const cell refused = keep(bad);  // pending / closed: DATA is refused before anything else
+    const std::array<std::uint8_t, 32> some_secret = {1, 2, 3};
+    std::array<std::uint8_t, 32> some_public{};
+    nexus::crypto::x25519_public_key(some_public, some_secret);
+    const auto offer_body = [](const std::array<std::uint8_t, 32>& pub) {
+        bytes b = {1};
+        b.insert(b.end(), pub.begin(), pub.end());
+        return b;
+    };
+    const auto tamper = [](bytes pkt, std::size_t i) {
+        pkt[i] ^= 0x01;
+        return pkt;
+    };
+    std::vector<row> rows;
+    // ---- Setup: proofs.
+    rows.push_back({"the genuine proof", 3000, [](world& w, timestamp t) { return w.give(w.proof, t); },
+                    {go(active, idle, nr, {"rtt"}), keep(bad), keep(bad), keep(bad), keep(bad), keep(bad), keep(bad),
+                     keep(bad), keep(bad), keep(bad)}});
+    rows.push_back({"a proof with a bad signature", 3000,
+                    [=](world& w, timestamp t) { return w.give(tamper(w.proof, 19 + 10), t); },
+                    {keep(error::auth_failed), keep(bad), keep(bad), keep(bad), keep(bad), keep(bad), keep(bad),
+                     keep(bad), keep(bad), keep(bad)}});
+    rows.push_back({"a proof with the wrong context", 3000,
+                    [](world& w, timestamp t) {
+                        bytes p = w.proof;
+                        p[18] = wire::context::link_proof;
+                        return w.give(p, t);
+                    },
+                    {keep(error::invalid_length), keep(bad), keep(bad), keep(bad), keep(bad), keep(bad), keep(bad),
+                     keep(bad), keep(bad), keep(bad)}});
+    rows.push_back({"a packet of another type to the link id", 3000,
+                    [](world& w, timestamp t) {
+                        bytes p = w.from_peer(wire::context::none, text("x"));
+                        p[0] = 0x0D;  // announce, LINK destination
+                        return w.give(p, t);
+                    },
+                    {keep(error::invalid_argument), keep(error::invalid_argument), keep(error::invalid_argument),
+                     keep(error::invalid_argument), keep(error::invalid_argument), keep(error::invalid_argument),
+                     keep(error::invalid_argument), keep(error::invalid_argument), keep(bad), keep(bad)}});
+    // ---- Authenticated packets: the first one activates the responder.
+    rows.push_back({"application data from the peer", 3000,
+                    [](world& w, timestamp t) { return w.give(w.from_peer(wire::context::none, text("hi")), t); },
+                    {refused, go(active, idle, nr), keep(), keep(), keep(), keep(), keep(), keep(), refused,
+                     refused}});
+    rows.push_back({"the same data again (replay)", 3000,
+                    [](world& w, timestamp t) {
+                        const bytes p = w.from_peer(wire::context::none, text("hi"));
+                        (void)w.give(p, t);
+                        return w.give(p, t);
+                    },
+                    {refused, go(active, idle, nr, {}, error::replayed), keep(error::replayed),
+                     keep(error::replayed), keep(error::replayed), keep(error::replayed), keep(error::replayed),
+                     keep(error::replayed), refused, refused}});
+    rows.push_back({"an unknown epoch", 3000,
+                    [](world& w, timestamp t) {
+                        bytes p = w.from_peer(wire::context::none, text("hi"));
+                        p[19] = 7;
+                        return w.give(p, t);
+                    },
+                    {refused, keep(bad), keep(bad), keep(bad), keep(bad), keep(bad), keep(bad), keep(bad), refused,
+                     refused}});
+    rows.push_back({"the next epoch (forged)", 3000,
+                    [](world& w, timestamp t) {
+                        bytes p = w.from_peer(wire::context::none, text("hi"));
+                        p[19] = 1;  // only an answerer holds epoch 1's keys; the tag then fails
+                        return w.give(p, t);
+                    },
+                    {refused, keep(bad), keep(bad), keep(bad), keep(bad), keep(bad), keep(error::auth_failed),
+                     keep(error::auth_failed), refused, refused}});
+    rows.push_back({"a truncated packet", 3000,
+                    [](world& w, timestamp t) {
+                        bytes p = w.from_peer(wire::context::none, text("hi"));
+                        p.resize(19 + 20);
+                        return w.give(p, t);
+                    },
+                    {refused, keep(error::truncated), keep(error::truncated), keep(error::truncated),
+                     keep(error::truncated), keep(error::truncated), keep(error::truncated), keep(error::truncated),
+                     refused, refused}});
+    rows.push_back({"a forged tag", 3000,
+                    [=](world& w, timestamp t) {
+                        const bytes p = w.from_peer(wire::context::none, text("hi"));
+                        return w.give(tamper(p, p.size() - 1), t);
+                    },
+                    {refused, keep(error::auth_failed), keep(error::auth_failed), keep(error::auth_failed),
+                     keep(error::auth_failed), keep(error::auth_failed), keep(error::auth_failed),
+                     keep(error::auth_failed), refused, refused}});
+    rows.push_back({"an authenticated packet with a proof context", 3000,
+                    [](world& w, timestamp t) { return w.give(w.from_peer(wire::context::link_proof, text("p")), t); },
+                    {refused, go(active, idle, nr, {}, error::invalid_argument), keep(error::invalid_argument),
+                     keep(error::invalid_argument), keep(error::invalid_argument), keep(error::invalid_argument),
+                     keep(error::invalid_argument), keep(error::invalid_argument), refused, refused}});
+    // ---- Close.
+    rows.push_back({"the peer's close", 3000,
+                    [](world& w, timestamp t) {
+                        return w.give(w.from_peer(wire::context::link_close, bytes(w.a->id().begin(), w.a->id().end())), t);
+                    },
+                    {refused, go(closed, idle, close_reason::remote), go(closed, idle, close_reason::remote),
+                     go(closed, idle, close_reason::remote), go(closed, idle, close_reason::remote),
+                     go(closed, idle, close_reason::remote), go(closed, idle, close_reason::remote),
+                     go(closed, idle, close_reason::remote), refused, refused}});
+    rows.push_back({"a close whose body is not the link id", 3000,
+                    [](world& w, timestamp t) { return w.give(w.from_peer(wire::context::link_close, bytes(16)), t); },
+                    {refused, go(active, idle, nr, {}, error::bad_encoding), keep(error::bad_encoding),
+                     keep(error::bad_encoding), keep(error::bad_encoding), keep(error::bad_encoding),
+                     keep(error::bad_encoding), keep(error::bad_encoding), refused, refused}});
+    const auto closes = [](close_reason why) {
+        const cell sends = go(closed, idle, why, {"close"});
+        return std::array<cell, 10>{go(closed, idle, why), sends, sends, sends, sends, sends, sends, sends,
+                                    keep(), keep()};
+    };
+    rows.push_back({"close()", 3000,
+                    [](world& w, timestamp) {
+                        w.subject().close();
+                        return accepted;
+                    },
+                    closes(close_reason::local)});
+    rows.push_back({"fail_delivery()", 3000,
+                    [](world& w, timestamp) {
+                        w.subject().fail_delivery();
+                        return accepted;
+                    },
+                    closes(close_reason::delivery_failed)});
+    // ---- Liveness and identification.
+    rows.push_back({"a keepalive request", 3000,
+                    [](world& w, timestamp t) { return w.give(w.from_peer(wire::context::keepalive, {0xFF}), t); },
+                    {refused, go(active, idle, nr, {"keepalive"}), keep(), keep(accepted, {"keepalive"}), keep(),
+                     keep(accepted, {"keepalive"}), keep(), keep(accepted, {"keepalive"}), refused, refused}});
+    rows.push_back({"identify()", 3000,
+                    [](world& w, timestamp) -> std::optional<error> {
+                        auto r = w.subject().identify(w.client_id);
+                        if (r) return std::nullopt;
+                        return r.error();
+                    },
+                    {keep(), keep(bad), keep(accepted, {"identify"}), keep(bad), keep(accepted, {"identify"}),
+                     keep(bad), keep(accepted, {"identify"}), keep(bad), keep(bad), keep(bad)}});
+    rows.push_back({"on_request_repeat()", 3000,
+                    [](world& w, timestamp t) {
+                        w.subject().on_request_repeat(t);
+                        return accepted;
+                    },
+                    {keep(), keep(accepted, {"proof"}), keep(), keep(), keep(), keep(), keep(), keep(), keep(),
+                     keep()}});
+    // ---- Rotation.
+    rows.push_back({"rotate()", 3000,
+                    [](world& w, timestamp) -> std::optional<error> {
+                        auto r = w.subject().rotate();
+                        if (r) return std::nullopt;
+                        return r.error();
+                    },
+                    {keep(bad), keep(bad), go(active, offered, nr, {"offer"}), go(active, offered, nr, {"offer"}),
+                     keep(), keep(), keep(), keep(), keep(bad), keep(bad)}});
+    rows.push_back({"the peer's offer", 3000,
+                    [=](world& w, timestamp t) { return w.give(w.from_peer(nexus::context_link_rotate, offer_body(some_public)), t); },
+                    {refused, go(active, answered, nr, {"answer"}), go(active, answered, nr, {"answer"}),
+                     go(active, answered, nr, {"answer"}),
+                     keep(),  // the initiator's own offer wins
+                     go(active, answered, nr, {"answer"}),  // the responder gives way
+                     go(active, answered, nr, {"answer"}), go(active, answered, nr, {"answer"}),  // replaces
+                     refused, refused}});
+    rows.push_back({"an offer with a small-order key", 3000,
+                    [=](world& w, timestamp t) {
+                        return w.give(w.from_peer(nexus::context_link_rotate, offer_body({})), t);
+                    },
+                    {refused, go(active, idle, nr, {}, error::weak_key), keep(error::weak_key), keep(error::weak_key),
+                     keep(), go(active, idle, nr, {}, error::weak_key), go(active, idle, nr, {}, error::weak_key),
+                     go(active, idle, nr, {}, error::weak_key), refused, refused}});
+    rows.push_back({"a stale answer (another offer's tag)", 3000,
+                    [=](world& w, timestamp t) {
+                        bytes body = {2};
+                        body.insert(body.end(), some_public.begin(), some_public.end());
+                        body.insert(body.end(), 8, 0xAA);
+                        return w.give(w.from_peer(nexus::context_link_rotate, body), t);
+                    },
+                    {refused, go(active, idle, nr, {}, bad), keep(bad), keep(bad), keep(bad), keep(bad), keep(bad),
+                     keep(bad), refused, refused}});
+    rows.push_back({"the answer to our offer", 3000,
+                    [](world& w, timestamp t) {
+                        REQUIRE(deliver(w.peer(), w.offer, t, w.plain));
+                        return w.give(drain(w.peer(), t).at(0), t);
+                    },
+                    {na(), na(), na(), na(), go(active, idle, nr, {"confirm"}, accepted, 1),
+                     go(active, idle, nr, {"confirm"}, accepted, 1), na(), na(), na(), na()}});
+    rows.push_back({"the offerer's first packet of the new epoch", 3000,
+                    [](world& w, timestamp t) {
+                        REQUIRE(deliver(w.peer(), w.answer, t, w.plain));
+                        return w.give(drain(w.peer(), t).at(0), t);  // its confirmation
+                    },
+                    {na(), na(), na(), na(), na(), na(), go(active, idle, nr, {}, accepted, 1),
+                     go(active, idle, nr, {}, accepted, 1), na(), na()}});
+    rows.push_back({"a rotation confirmation in the current epoch", 3000,
+                    [](world& w, timestamp t) { return w.give(w.from_peer(nexus::context_link_rotate, {3}), t); },
+                    {refused, go(active, idle, nr), keep(), keep(), keep(), keep(), keep(), keep(), refused, refused}});
+    rows.push_back({"a rotation message of an unknown kind", 3000,
+                    [](world& w, timestamp t) { return w.give(w.from_peer(nexus::context_link_rotate, {9}), t); },
+                    {refused, go(active, idle, nr, {}, error::bad_encoding), keep(error::bad_encoding),
+                     keep(error::bad_encoding), keep(error::bad_encoding), keep(error::bad_encoding),
+                     keep(error::bad_encoding), keep(error::bad_encoding), refused, refused}});
+    rows.push_back({"an offer of the wrong size", 3000,
+                    [](world& w, timestamp t) { return w.give(w.from_peer(nexus::context_link_rotate, bytes{1, 2, 3}), t); },
+                    {refused, go(active, idle, nr, {}, error::invalid_length), keep(error::invalid_length),
+                     keep(error::invalid_length), keep(error::invalid_length), keep(error::invalid_length),
+                     keep(error::invalid_length), keep(error::invalid_length), refused, refused}});
+    // ---- Timers: nothing but the clock (the inputs happen inside poll_transmit).
+    const auto wait = [](world&, timestamp) { return accepted; };
+    const cell gave_up = go(closed, idle, close_reason::establishment_timeout);
+    rows.push_back({"the request retry interval (5 s)", 6000, wait,
+                    {keep(accepted, {"request"}), keep(), keep(), keep(), keep(), keep(), keep(), keep(), keep(),
+                     keep()}});
+    rows.push_back({"the establishment timeout", 31'000, wait,
+                    {gave_up, gave_up, keep(), keep(), keep(), keep(), keep(), keep(), keep(), keep()}});
+    rows.push_back({"the offer timeout (30 s after the offer)", 32'000, wait,
+                    {gave_up, gave_up, keep(), keep(), go(active, idle, nr), go(active, idle, nr), keep(), keep(),
+                     keep(), keep()}});
+    rows.push_back({"the keepalive interval", 122'100, wait,
+                    {gave_up, gave_up, keep(accepted, {"keepalive"}), keep(), go(active, idle, nr, {"keepalive"}),
+                     go(active, idle, nr), keep(accepted, {"keepalive"}), keep(), keep(), keep()}});
+    const cell silent = go(closed, idle, close_reason::inactivity, {"close"});
+    rows.push_back({"the inactivity timeout", 400'000, wait,
+                    {gave_up, gave_up, silent, silent, silent, silent, silent, silent, keep(), keep()}});
+    const cell unidentified = go(closed, idle, close_reason::unidentified, {"close"});
+    rows.push_back({"the identification deadline (require_identify)", 31'100, wait,
+                    {gave_up, gave_up, keep(), unidentified, keep(), unidentified, keep(), unidentified, keep(),
+                     keep()},
+                    true});
+    return rows;
+}
+
+}  // namespace
+
+TEST_CASE("link: the transition table (every input of both state machines in every state)") {
+    REQUIRE(first_epoch_keys().first == expected_i2r_key());
+    for (const auto& r : transition_table()) {
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            const cell& want = r.cells[i];
+            if (!want.applies) continue;
+            const column& col = columns[i];
+            INFO("input: " << r.name << ", state: " << std::string(col.name));
+            world w(col, r.require_identify);
+            REQUIRE(w.subject().state() == col.state);
+            REQUIRE(w.subject().rotation() == col.rotation);
+            REQUIRE(w.subject().reason() == col.reason);
+            const auto got = r.input(w, at(r.t));
+            CHECK(got == want.err);
+            link_t& s = w.subject();
+            std::vector<std::string> out;
+            for (const auto& p : drain(s, at(r.t))) out.push_back(packet_name(p));
+            CHECK(out == want.out);
+            CHECK(to_string(s.state()) == to_string(want.same ? col.state : want.state));
+            CHECK(to_string(s.rotation()) == to_string(want.same ? col.rotation : want.rotation));
+            CHECK(to_string(s.reason()) == to_string(want.same ? col.reason : want.reason));
+            CHECK(static_cast<int>(s.epoch()) == static_cast<int>(want.epoch));
+            // Whatever happened, the state machines stay consistent: rotation only while active,
+            // a close reason exactly when closed.
+            CHECK((s.rotation() == rotation_state::idle || s.state() == link_state::active));
+            CHECK((s.reason() == close_reason::none) == (s.state() != link_state::closed));
+        }
+    }
 }

@@ -53,6 +53,7 @@ typedef enum nexus_link_close_reason {
     NEXUS_LINK_CLOSED_INACTIVITY = 3,    /* nothing valid arrived for the inactivity timeout */
     NEXUS_LINK_CLOSED_ESTABLISHMENT = 4, /* not active within the establishment timeout */
     NEXUS_LINK_CLOSED_UNIDENTIFIED = 5,  /* require_identify and no identification in time */
+    NEXUS_LINK_CLOSED_DELIVERY_FAILED = 6, /* the reliable channel gave up on a message */
     NEXUS_LINK_CLOSE_REASON_RANGE_ = 0x7fffffff
 } nexus_link_close_reason;
 

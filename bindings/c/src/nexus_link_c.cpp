@@ -37,6 +37,7 @@ static_assert(NEXUS_LINK_REQUEST_BYTES == nexus::wire::header_1_size + nexus::li
 static_assert(NEXUS_LINK_PENDING == static_cast<int>(nexus::link_state::pending) &&
               NEXUS_LINK_CLOSED == static_cast<int>(nexus::link_state::closed));
 static_assert(NEXUS_LINK_CLOSED_UNIDENTIFIED == static_cast<int>(nexus::close_reason::unidentified));
+static_assert(NEXUS_LINK_CLOSED_DELIVERY_FAILED == static_cast<int>(nexus::close_reason::delivery_failed));
 static_assert(NEXUS_LINK_EVENT_CLOSED == static_cast<int>(nexus::link_event_kind::closed));
 
 // bindings/wasm/link.js reads and writes these structs at fixed offsets (wasm32).

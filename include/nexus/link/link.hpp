@@ -1,7 +1,7 @@
 // Encrypted links (../shared/spec/protocol.md "Link-layer encryption"; packet shapes after
 // ../shared/spec/reticulum-framing.md "Links"). Sans-I/O: the caller hands in packets and the
 // current time and takes out packets to send; the link never reads a clock or touches a socket.
-// Full description, byte layouts and the state diagram: docs/link.md.
+// Full description and byte layouts: docs/link.md.
 //
 //   initiator                                   responder
 //   initiate() -> state pending
@@ -14,25 +14,21 @@
 //     RTT (ctx 0xFE, encrypted)  ---------------------------->  -> state active
 //     [IDENTIFY (ctx 0xFB): initiator public key || signature over link id || public key]
 //
-// Keys: shared = X25519(eph_i, eph_r); session = BLAKE2b-256(shared || eph_i pub || eph_r pub)
-// (the spec's formula); each direction then gets its own key, BLAKE2b-256 keyed with the session
-// key over "nexus link i>r" / "nexus link r>i", so the two directions never share a
-// (key, nonce) pair although both count from zero.
+// Setup retransmission: the initiator may send the identical request again (same bytes, so the
+// same link id) every retry interval while pending; the node hands a repeated request to the
+// responder's link (on_request_repeat), which sends the identical proof again (Ed25519 is
+// deterministic), rate-limited. Encrypted packets, keys and epochs: link_keys.hpp.
 //
-// Encrypted link packet (DATA to the link id): epoch (1) || counter (8, LE) || ciphertext || tag
-// (16). Nonce = counter little-endian in bytes 0-7, bytes 8-11 zero ("64-bit counter zero-padded
-// to 96 bits"). AD = link id || context byte || epoch. A replay window per epoch rejects repeats.
+// Rotation (either side, by time, volume or rotate()): the offerer sends ROTATE(1, new eph); the
+// answerer derives the next keys, replies ROTATE(2, its new eph, offer tag) under the current
+// keys and keeps sending under them; the offerer, on the answer to its current offer, switches
+// and sends ROTATE(3) in the new epoch; the answerer switches on the first packet of the new
+// epoch. A lost answer costs nothing (the offer times out, a new one replaces it), a stale answer
+// is recognised by its tag, and when both offer at once the initiator's offer wins.
 //
-// Rotation (either side; every `rotate_interval` or after max(1 MB, bandwidth x 60 s) sent): the
-// offerer sends ROTATE(1, new eph) under the current keys; the answerer derives the next keys and
-// replies ROTATE(2, its new eph, first 8 bytes of the offer's eph) under the current keys, but
-// keeps sending under them; the offerer, on an answer to its current offer, switches and sends
-// ROTATE(3) in the new epoch; the answerer switches on the first packet of the new epoch. So a
-// lost answer costs nothing: the offer times out and a new one (with a new ephemeral) replaces
-// it, and a stale answer is recognised by its offer tag and ignored. Keys for the new epoch come
-// from the same formula with the new ephemerals (initiator's first); counters restart at zero;
-// the previous epoch's receive key is kept so packets in flight still open. When both offer at
-// once the initiator's offer wins.
+// Two state machines, both changed only by link::step(): the link state (pending, handshake,
+// active, closed) and, while active, the rotation state (idle, offered, answered). Diagrams:
+// docs/link.md "States".
 #pragma once
 
 #include <array>
@@ -44,156 +40,46 @@
 #include "nexus/core/bytes.hpp"
 #include "nexus/core/policies.hpp"
 #include "nexus/core/time.hpp"
-#include "nexus/crypto/aead.hpp"
-#include "nexus/crypto/blake2b.hpp"
 #include "nexus/crypto/ct.hpp"
 #include "nexus/crypto/x25519.hpp"
 #include "nexus/identity/identity.hpp"
-#include "nexus/link/replay_window.hpp"
+#include "nexus/link/link_keys.hpp"
+#include "nexus/link/link_types.hpp"
+#include "nexus/link/link_wire.hpp"
 #include "nexus/wire/packet.hpp"
 
 namespace nexus {
 
-/// NEXUS-specific link context: key rotation (a Reticulum transport node forwards link packets
-/// whatever their context).
-inline constexpr std::uint8_t context_link_rotate = 0xF0;
-
-inline constexpr std::size_t link_request_data_size = 64;
-inline constexpr std::size_t link_proof_data_size = 96;
-inline constexpr std::size_t link_overhead = 1 + 8 + crypto::chacha20_poly1305::tag_size;  // 25
-/// Largest application payload of one link packet (500 - 19 - 25).
-inline constexpr std::size_t link_mdu = wire::mtu - wire::header_1_size - link_overhead;
-
-struct link_config {
-    duration establishment_timeout = duration::seconds(30);  ///< request -> active; also identify
-    duration keepalive_interval = duration::seconds(120);   ///< initiator probes after this silence
-    duration inactivity_timeout = duration::seconds(360);   ///< closed when nothing valid arrives
-    duration rotate_interval = duration::hours(1);
-    std::uint64_t bandwidth_bps = 0;  ///< nominal bitrate, for the rotation volume
-    bool require_identify = false;    ///< responder: refuse data until the initiator identifies
-
-    /// Bytes sent under one key before rotating: max(1 MB, bandwidth x 60 s).
-    constexpr std::uint64_t rotate_bytes() const noexcept {
-        const std::uint64_t per_minute = bandwidth_bps / 8 * 60;
-        return per_minute > 1'000'000 ? per_minute : 1'000'000;
-    }
+/// Everything that can happen to a link: the inputs of link::step(), its transition function.
+enum class link_input : std::uint8_t {
+    // Setup.
+    opened,            ///< initiate(): the request is owed
+    request_sent,      ///< poll_transmit() emitted the request
+    retry_due,         ///< the retry interval passed since the last request
+    request_accepted,  ///< accept(): keys derived, proof signed
+    request_repeated,  ///< on_request_repeat(): the initiator sent its request again
+    proof_sent,        ///< poll_transmit() emitted the proof
+    proof_valid,       ///< a proof verified (argument: the responder's ephemeral public)
+    authenticated,     ///< a packet opened under the link keys (the responder's activation)
+    // Teardown.
+    local_close,            ///< close()
+    delivery_failed,        ///< fail_delivery()
+    remote_close,           ///< an authenticated close from the peer
+    establishment_timeout,  ///< establishment_timeout since initiate() / accept()
+    inactivity_timeout,     ///< inactivity_timeout since the last authenticated packet
+    unidentified_timeout,   ///< establishment_timeout since activation, initiator not identified
+    // Liveness and identification.
+    keepalive_due,        ///< keepalive_interval since we last sent anything
+    keepalive_requested,  ///< the peer's keepalive request arrived
+    identify_queued,      ///< identify()
+    // Rotation.
+    rotation_due,      ///< rotate(), or rotate_interval / rotate_bytes() / the counter limit
+    offer_sent,        ///< poll_transmit() emitted our offer
+    offer_timeout,     ///< establishment_timeout since our offer went out, no answer
+    offer_received,    ///< the peer's offer (argument: its new ephemeral public)
+    answer_received,   ///< an answer (argument: new ephemeral public || offer tag)
+    new_epoch_opened,  ///< a packet opened under the next epoch's keys we hold
 };
-
-enum class link_state : std::uint8_t { pending, handshake, active, closed };
-enum class link_role : std::uint8_t { initiator, responder };
-enum class close_reason : std::uint8_t {
-    none,
-    local,                  ///< close() was called
-    remote,                 ///< the peer sent an authenticated close
-    inactivity,             ///< nothing valid arrived for inactivity_timeout
-    establishment_timeout,  ///< not active within establishment_timeout
-    unidentified,           ///< require_identify and no identification in time
-};
-
-constexpr std::string_view to_string(close_reason r) noexcept {
-    switch (r) {
-        case close_reason::none:
-            return "none";
-        case close_reason::local:
-            return "local";
-        case close_reason::remote:
-            return "remote";
-        case close_reason::inactivity:
-            return "inactivity";
-        case close_reason::establishment_timeout:
-            return "establishment_timeout";
-        case close_reason::unidentified:
-            return "unidentified";
-    }
-    return "unknown";
-}
-
-constexpr std::string_view to_string(link_state s) noexcept {
-    switch (s) {
-        case link_state::pending:
-            return "pending";
-        case link_state::handshake:
-            return "handshake";
-        case link_state::active:
-            return "active";
-        case link_state::closed:
-            return "closed";
-    }
-    return "unknown";
-}
-
-enum class link_event_kind : std::uint8_t {
-    none,         ///< accepted, nothing for the application (keepalive, rotation step, RTT)
-    established,  ///< the link became active
-    data,         ///< application data in `data`, with its context byte
-    identified,   ///< the initiator proved its identity (responder side)
-    rotated,      ///< a key rotation completed
-    closed,       ///< the peer closed the link
-};
-
-struct link_event {
-    link_event_kind kind = link_event_kind::none;
-    std::uint8_t context = wire::context::none;
-    std::span<const std::uint8_t> data{};
-};
-
-/// Counters for the log: every rejected packet is counted by reason.
-struct link_stats {
-    std::uint64_t packets_sent = 0;
-    std::uint64_t packets_received = 0;  ///< authenticated
-    std::uint64_t bytes_sent = 0;        ///< application bytes
-    std::uint64_t bytes_received = 0;
-    std::uint32_t rejected_auth = 0;          ///< bad tag, bad proof or identify signature
-    std::uint32_t rejected_replay = 0;        ///< counter already seen or too old
-    std::uint32_t rejected_state = 0;         ///< not valid in the current state / unknown epoch
-    std::uint32_t rejected_malformed = 0;     ///< wrong size or shape
-    std::uint32_t rejected_unidentified = 0;  ///< data before identification (require_identify)
-    std::uint32_t rotations = 0;
-};
-
-namespace link_detail {
-
-using key = std::array<std::uint8_t, 32>;
-
-inline constexpr std::uint8_t keepalive_request = 0xFF;
-inline constexpr std::uint8_t keepalive_response = 0xFE;
-inline constexpr std::uint8_t rotate_offer = 1;
-inline constexpr std::uint8_t rotate_answer = 2;
-inline constexpr std::uint8_t rotate_confirm = 3;
-inline constexpr std::size_t offer_tag_size = 8;
-
-/// Direction keys from an ephemeral exchange (see the file comment).
-inline void derive(key& i2r, key& r2i, std::span<const std::uint8_t, 32> shared,
-                   std::span<const std::uint8_t, 32> initiator_pub, std::span<const std::uint8_t, 32> responder_pub) noexcept {
-    key session{};
-    crypto::blake2b h(32);
-    h.update(shared);
-    h.update(initiator_pub);
-    h.update(responder_pub);
-    (void)h.finish(session);
-    static constexpr std::string_view labels[2] = {"nexus link i>r", "nexus link r>i"};
-    key* outs[2] = {&i2r, &r2i};
-    for (int i = 0; i < 2; ++i) {
-        crypto::blake2b d(32, session);
-        d.update(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(labels[i].data()), labels[i].size()));
-        (void)d.finish(*outs[i]);
-    }
-    crypto::secure_wipe_object(session);
-}
-
-inline std::array<std::uint8_t, 12> nonce(std::uint64_t counter) noexcept {
-    std::array<std::uint8_t, 12> n{};
-    store64_le(n.data(), counter);
-    return n;
-}
-
-inline bool control_context(std::uint8_t c) noexcept {
-    return c == wire::context::keepalive || c == wire::context::link_identify || c == wire::context::link_close ||
-           c == wire::context::link_proof || c == wire::context::link_rtt ||
-           c == wire::context::link_request_proof || c == context_link_rotate;
-}
-
-}  // namespace link_detail
 
 /// One end of an encrypted link. Move-only; keys are wiped on destruction. The random source
 /// must outlive the link (rotations draw fresh ephemeral keys from it).
@@ -201,22 +87,27 @@ template <hash_profile P, random_source R>
 class link {
 public:
     /// Starts a link to `destination`, owned by `peer` (learned from its announce). The request
-    /// packet is the first thing poll_transmit() returns.
-    static link initiate(const public_identity<P>& peer, const truncated_hash& destination, R& rng, timestamp now,
-                         const link_config& config = {}) noexcept {
+    /// packet is the first thing poll_transmit() returns. With a positive `retry_interval` the
+    /// identical request is sent again that long after the last one while no proof has come, up
+    /// to link_setup_max_sends in all (the caller knows the path: hops, latency); the default
+    /// sends it once.
+    static link initiate(const public_identity<P>& peer, const truncated_hash& destination, R& rng,
+                         timestamp now, const link_config& config = {},
+                         duration retry_interval = duration{}) noexcept {
         link l(rng, config, link_role::initiator, now);
-        l.s_.state = link_state::pending;
         l.s_.destination = destination;
         l.s_.peer_key = peer.public_key();
         l.s_.peer_known = true;
+        l.s_.retry_interval = retry_interval;
         l.new_ephemeral(l.s_.eph_secret, l.s_.eph_public);
         rng.fill(l.s_.request_nonce);
-        const std::uint8_t masked = 0x02;  // (flags & 0x0F) of a link request to a single destination
-        const std::uint8_t ctx = wire::context::none;
-        l.s_.link_id = profile_hash_prefix<P, truncated_hash_size>(std::span<const std::uint8_t>(&masked, 1), destination,
-                                                                   std::span<const std::uint8_t>(&ctx, 1),
-                                                                   l.s_.eph_public, l.s_.request_nonce);
-        l.s_.pending.request = true;
+        std::array<std::uint8_t, link_request_data_size> data{};
+        byte_writer w{data};
+        (void)w.bytes(l.s_.eph_public);
+        (void)w.bytes(l.s_.request_nonce);
+        // 0x02: (flags & 0x0F) of a link request to a single destination.
+        l.s_.link_id = link_detail::link_id<P>(0x02, destination, wire::context::none, data);
+        (void)l.step(link_input::opened, now);
         return l;
     }
 
@@ -224,32 +115,30 @@ public:
     /// thing poll_transmit() returns. invalid_argument for a packet that is not a link request
     /// to a single destination, invalid_length for short request data, weak_key for a
     /// small-order ephemeral key.
-    static result<link> accept(const identity<P>& own, const wire::packet_view& request, R& rng, timestamp now,
-                               const link_config& config = {}) noexcept {
+    static result<link> accept(const identity<P>& own, const wire::packet_view& request, R& rng,
+                               timestamp now, const link_config& config = {}) noexcept {
         const auto& h = request.header;
-        if (h.flags.type != wire::packet_type::link_request || h.flags.destination != wire::destination_type::single)
+        if (h.flags.type != wire::packet_type::link_request ||
+            h.flags.destination != wire::destination_type::single)
             return fail(error::invalid_argument);
-        if (request.data.size() != link_request_data_size && request.data.size() != link_request_data_size + 3)
+        if (request.data.size() != link_request_data_size &&
+            request.data.size() != link_request_data_size + 3)
             return fail(error::invalid_length);
         link l(rng, config, link_role::responder, now);
-        l.s_.state = link_state::handshake;
         l.s_.destination = h.destination;
-        const std::uint8_t masked = static_cast<std::uint8_t>(h.flags.to_byte() & 0x0F);
-        l.s_.link_id = profile_hash_prefix<P, truncated_hash_size>(std::span<const std::uint8_t>(&masked, 1),
-                                                                   h.destination, std::span<const std::uint8_t>(&h.context, 1),
-                                                                   request.data.first(link_request_data_size));
-        link_detail::key peer_eph{};
+        l.s_.link_id = link_detail::link_id<P>(static_cast<std::uint8_t>(h.flags.to_byte() & 0x0F),
+                                               h.destination, h.context, request.data);
+        link_detail::key peer_eph{}, i2r{}, r2i{};
         for (std::size_t i = 0; i < 32; ++i) peer_eph[i] = request.data[i];
         l.new_ephemeral(l.s_.eph_secret, l.s_.eph_public);
-        if (!l.establish(peer_eph, peer_eph, l.s_.eph_public)) return fail(error::weak_key);
-        // Proof signature: link id || responder eph || responder Ed25519 public.
-        std::array<std::uint8_t, 16 + 32 + 32> msg{};
-        byte_writer w{msg};
-        (void)w.bytes(l.s_.link_id);
-        (void)w.bytes(l.s_.eph_public);
-        (void)w.bytes(std::span<const std::uint8_t>(own.public_key()).last(32));
-        own.sign(l.s_.proof_signature, msg);
-        l.s_.pending.proof = true;
+        if (!link_detail::exchange(i2r, r2i, l.s_.eph_secret, peer_eph, peer_eph, l.s_.eph_public))
+            return fail(error::weak_key);
+        l.s_.keys.install(false, i2r, r2i);
+        crypto::secure_wipe_object(i2r);
+        crypto::secure_wipe_object(r2i);
+        own.sign(l.s_.proof_signature, link_detail::proof_message(l.s_.link_id, l.s_.eph_public,
+                                                                  std::span(own.public_key()).last(32)));
+        (void)l.step(link_input::request_accepted, now);
         return l;
     }
 
@@ -267,13 +156,15 @@ public:
     ~link() { wipe(); }
 
     link_state state() const noexcept { return s_.state; }
+    rotation_state rotation() const noexcept { return s_.rotation; }
     link_role role() const noexcept { return s_.role; }
     close_reason reason() const noexcept { return s_.reason; }
     const truncated_hash& id() const noexcept { return s_.link_id; }
     const truncated_hash& destination() const noexcept { return s_.destination; }
     const link_stats& stats() const noexcept { return s_.stats; }
-    std::uint8_t epoch() const noexcept { return s_.epoch; }
-    /// Initiator: round-trip time of the handshake (request sent -> proof received).
+    std::uint8_t epoch() const noexcept { return s_.keys.epoch; }
+    /// Initiator: round-trip time of the handshake, from the first request sent to the proof (an
+    /// upper bound when the request was sent again: docs/link.md "Setup retransmission").
     duration rtt() const noexcept { return s_.rtt; }
     /// The peer's identity: the responder's (known from the start on the initiator), or the
     /// initiator's once it identified (not_found before).
@@ -285,32 +176,32 @@ public:
 
     /// Initiator: prove our identity to the responder (sent encrypted, so relays do not learn it).
     result<void> identify(const identity<P>& me) noexcept {
-        if (s_.role != link_role::initiator) return fail(error::bad_state);
-        if (s_.state == link_state::closed) return fail(error::bad_state);
-        std::array<std::uint8_t, 16 + public_key_size> msg{};
-        byte_writer w{msg};
-        (void)w.bytes(s_.link_id);
-        (void)w.bytes(me.public_key());
+        if (auto r = step(link_input::identify_queued, timestamp{}); !r) return r;
         s_.identify_key = me.public_key();
-        me.sign(s_.identify_signature, msg);
-        s_.pending.identify = true;
+        me.sign(s_.identify_signature, link_detail::identify_message(s_.link_id, me.public_key()));
         return ok();
     }
 
-    /// Starts a key rotation now (it also starts by itself, see link_config).
+    /// Starts a key rotation now (it also starts by itself, see link_config). ok without a new
+    /// offer while a rotation is under way (ours or the peer's); bad_state unless active.
     result<void> rotate() noexcept {
         if (s_.state != link_state::active) return fail(error::bad_state);
-        if (s_.offer_pending) return ok();
-        start_offer();
+        (void)step(link_input::rotation_due, timestamp{});
         return ok();
     }
 
     /// Closes the link: state closed at once, a close packet is queued for poll_transmit().
-    void close() noexcept {
-        if (s_.state == link_state::closed) return;
-        if (s_.state == link_state::active || s_.state == link_state::handshake) s_.pending.close = true;
-        to_closed(close_reason::local);
-    }
+    void close() noexcept { (void)step(link_input::local_close, timestamp{}); }
+
+    /// Closes the link because the reliable channel on it gave up on a message (reason
+    /// delivery_failed); the peer is told as by close().
+    void fail_delivery() noexcept { (void)step(link_input::delivery_failed, timestamp{}); }
+
+    /// Responder: the link request arrived again (the node recognises it by this link's id), so
+    /// the proof may have been lost. While in handshake the identical proof is queued again, at
+    /// most once per link_proof_repeat_gap after the last one sent and link_setup_max_sends in
+    /// all; otherwise nothing happens.
+    void on_request_repeat(timestamp now) noexcept { (void)step(link_input::request_repeated, now); }
 
     /// Encrypts application data (at most link_mdu bytes) into a packet in `out`; returns its
     /// size. bad_state unless active or while an identification is queued (poll_transmit() it
@@ -330,12 +221,14 @@ public:
     /// `plaintext` (at least link_mdu bytes is always enough) and returned in the event.
     /// Errors (the link stays as it was): invalid_argument (not for this link), bad_state,
     /// invalid_length / truncated (malformed), replayed, auth_failed, buffer_too_small.
-    result<link_event> receive(const wire::packet_view& p, timestamp now, std::span<std::uint8_t> plaintext) noexcept {
+    result<link_event> receive(const wire::packet_view& p, timestamp now,
+                               std::span<std::uint8_t> plaintext) noexcept {
         if (p.header.destination != s_.link_id || p.header.flags.destination != wire::destination_type::link)
             return fail(error::invalid_argument);
         if (s_.state == link_state::closed) return reject(s_.stats.rejected_state, error::bad_state);
         if (p.header.flags.type == wire::packet_type::proof) return receive_proof(p, now);
-        if (p.header.flags.type != wire::packet_type::data) return reject(s_.stats.rejected_malformed, error::invalid_argument);
+        if (p.header.flags.type != wire::packet_type::data)
+            return reject(s_.stats.rejected_malformed, error::invalid_argument);
         if (s_.state == link_state::pending) return reject(s_.stats.rejected_state, error::bad_state);
         return receive_data(p, now, plaintext);
     }
@@ -346,80 +239,49 @@ public:
     result<std::size_t> poll_transmit(timestamp now, std::span<std::uint8_t> out) noexcept {
         run_timers(now);
         auto& q = s_.pending;
-        if (q.request) {
-            auto n = emit_request(out);
-            if (n) {
-                q.request = false;
-                s_.request_sent_at = now;
-            }
-            return n;
-        }
-        if (q.proof) {
-            auto n = emit_proof(out);
-            if (n) q.proof = false;
-            return n;
-        }
+        if (q.request)
+            return sent(q.request, link_input::request_sent, now,
+                        link_detail::encode_request(s_.destination, s_.eph_public, s_.request_nonce, out));
+        if (q.proof)
+            return sent(q.proof, link_input::proof_sent, now,
+                        link_detail::encode_proof(s_.link_id, s_.proof_signature, s_.eph_public, out));
         if (q.close) {
             auto n = seal(wire::context::link_close, s_.link_id, out, now);
             if (n) {
                 q.close = false;
-                crypto::secure_wipe_object(s_.send_key);
+                s_.keys.wipe_send();
             }
             return n;
         }
         if (s_.state != link_state::active) return std::size_t{0};
-        if (q.rtt) {
-            std::array<std::uint8_t, 4> v{};
-            const auto ms = s_.rtt.count_ms();
-            store32_le(v.data(), static_cast<std::uint32_t>(ms > 0xFFFFFFFF ? 0xFFFFFFFF : ms));
-            return take(q.rtt, seal(wire::context::link_rtt, v, out, now));
-        }
+        if (q.rtt) return take(q.rtt, seal(wire::context::link_rtt, link_detail::rtt_body(s_.rtt), out, now));
         if (q.identify) {
-            std::array<std::uint8_t, public_key_size + signature_size> v{};
-            byte_writer w{v};
-            (void)w.bytes(s_.identify_key);
-            (void)w.bytes(s_.identify_signature);
+            const auto v = link_detail::identify_body(s_.identify_key, s_.identify_signature);
             return take(q.identify, seal(wire::context::link_identify, v, out, now));
         }
         if (q.rotate_answer) {
-            std::array<std::uint8_t, 1 + 32 + link_detail::offer_tag_size> v{};
-            v[0] = link_detail::rotate_answer;
-            for (std::size_t i = 0; i < 32; ++i) v[1 + i] = s_.next_public[i];
-            for (std::size_t i = 0; i < link_detail::offer_tag_size; ++i) v[33 + i] = s_.answered_tag[i];
-            // Still under the current keys; we switch when the offerer's first new-epoch packet
-            // arrives (receive_data), so a lost answer leaves both sides in the old epoch.
+            // Still under the current keys: we switch when the offerer's first new-epoch packet
+            // arrives, so a lost answer leaves both sides in the old epoch.
+            const auto v = link_detail::answer_body(s_.next_public, s_.answered_tag);
             return take(q.rotate_answer, seal(context_link_rotate, v, out, now));
         }
-        if (q.rotate_confirm) {
-            const std::uint8_t v = link_detail::rotate_confirm;
-            return take(q.rotate_confirm, seal(context_link_rotate, std::span<const std::uint8_t>(&v, 1), out, now));
-        }
-        if (q.rotate_offer) {
-            std::array<std::uint8_t, 33> v{};
-            v[0] = link_detail::rotate_offer;
-            for (std::size_t i = 0; i < 32; ++i) v[1 + i] = s_.offer_public[i];
-            auto n = seal(context_link_rotate, v, out, now);
-            if (n) {
-                q.rotate_offer = false;
-                s_.offer_sent_at = now;
-            }
-            return n;
-        }
-        if (q.keepalive_response) {
-            const std::uint8_t v = link_detail::keepalive_response;
+        if (q.rotate_confirm)
+            return take(q.rotate_confirm,
+                        seal_byte(context_link_rotate, link_detail::rotate_confirm, out, now));
+        if (q.rotate_offer)
+            return sent(q.rotate_offer, link_input::offer_sent, now,
+                        seal(context_link_rotate, link_detail::offer_body(s_.offer_public), out, now));
+        if (q.keepalive_response)
             return take(q.keepalive_response,
-                        seal(wire::context::keepalive, std::span<const std::uint8_t>(&v, 1), out, now));
-        }
-        if (q.keepalive_request) {
-            const std::uint8_t v = link_detail::keepalive_request;
+                        seal_byte(wire::context::keepalive, link_detail::keepalive_response, out, now));
+        if (q.keepalive_request)
             return take(q.keepalive_request,
-                        seal(wire::context::keepalive, std::span<const std::uint8_t>(&v, 1), out, now));
-        }
+                        seal_byte(wire::context::keepalive, link_detail::keepalive_request, out, now));
         return std::size_t{0};
     }
 
     /// Runs the timers only (poll_transmit() does this too): timeouts close the link and
-    /// keepalives / rotations get queued.
+    /// retries, keepalives and rotations get queued.
     void tick(timestamp now) noexcept { run_timers(now); }
 
     /// When poll_transmit() should next be called: `timestamp{}` (now) when something is queued,
@@ -428,33 +290,39 @@ public:
         const auto& q = s_.pending;
         if (q.request || q.proof || q.close) return timestamp{};
         if (s_.state == link_state::closed) return timestamp::max();
-        if (s_.state == link_state::active &&
-            (q.rtt || q.identify || q.rotate_answer || q.rotate_confirm || q.rotate_offer || q.keepalive_request ||
-             q.keepalive_response))
-            return timestamp{};
         const auto& c = s_.config;
-        if (s_.state != link_state::active) return s_.created + c.establishment_timeout;
+        if (s_.state == link_state::pending) {
+            const timestamp give_up = s_.created + c.establishment_timeout;
+            return retries_left() ? earliest(give_up, s_.setup_last_sent + s_.retry_interval) : give_up;
+        }
+        if (s_.state == link_state::handshake) return s_.created + c.establishment_timeout;
+        if (q.rtt || q.identify || q.rotate_answer || q.rotate_confirm || q.rotate_offer ||
+            q.keepalive_request || q.keepalive_response)
+            return timestamp{};
         timestamp t = s_.last_inbound + c.inactivity_timeout;
         t = earliest(t, s_.last_outbound + c.keepalive_interval);
         t = earliest(t, s_.epoch_started + c.rotate_interval);
-        if (s_.offer_pending) t = earliest(t, s_.offer_sent_at + c.establishment_timeout);
+        if (s_.rotation == rotation_state::offered)
+            t = earliest(t, s_.offer_sent_at + c.establishment_timeout);
         if (s_.role == link_role::responder && c.require_identify && !s_.peer_known)
             t = earliest(t, s_.established + c.establishment_timeout);
         return t;
     }
 
 private:
+    /// What poll_transmit() owes; set by step(), cleared when the packet is out.
     struct pending_flags {
         bool request = false, proof = false, rtt = false, identify = false, rotate_offer = false,
-             rotate_answer = false, rotate_confirm = false, keepalive_request = false, keepalive_response = false,
-             close = false;
+             rotate_answer = false, rotate_confirm = false, keepalive_request = false,
+             keepalive_response = false, close = false;
     };
     // All state in one trivially copyable block, so moves are a copy plus a wipe of the source.
     struct data {
         link_config config{};
         link_role role = link_role::initiator;
-        link_state state = link_state::pending;
-        close_reason reason = close_reason::none;
+        link_state state{};         // pending; written by step() only
+        rotation_state rotation{};  // idle; written by step() only
+        close_reason reason{};      // none; written by step() only
         truncated_hash link_id{};
         truncated_hash destination{};
         public_key_bytes peer_key{};  // responder's identity (initiator) / identified initiator
@@ -464,22 +332,18 @@ private:
         signature_bytes proof_signature{};
         public_key_bytes identify_key{};
         signature_bytes identify_signature{};
-        // Keys: current epoch send/receive, previous epoch receive.
-        std::uint8_t epoch = 0;
-        link_detail::key send_key{}, recv_key{}, prev_recv_key{};
-        bool has_prev = false;
-        std::uint64_t send_counter = 0;
-        std::uint64_t sent_this_epoch = 0;
-        replay_window window{}, prev_window{};
-        // Rotation in progress.
-        bool offer_pending = false;
-        link_detail::key offer_secret{}, offer_public{};
-        link_detail::key next_send{}, next_recv{}, next_public{};
-        bool answered = false;  // we answered an offer: next_* hold the next epoch's keys
+        link_detail::epoch_keys keys{};
+        // Rotation: our offer (offered), our answer to the peer's (answered).
+        link_detail::key offer_secret{}, offer_public{}, next_public{};
         std::array<std::uint8_t, link_detail::offer_tag_size> answered_tag{};
         timestamp offer_sent_at{};
+        // Setup retransmission: requests (initiator) or proofs (responder) sent, the last one when.
+        duration retry_interval{};
+        std::uint8_t setup_sends = 0;
+        timestamp setup_last_sent{};
         // Times.
-        timestamp created{}, established{}, last_inbound{}, last_outbound{}, epoch_started{}, request_sent_at{};
+        timestamp created{}, established{}, last_inbound{}, last_outbound{}, epoch_started{},
+            request_sent_at{};
         duration rtt{};
         pending_flags pending{};
         link_stats stats{};
@@ -494,10 +358,241 @@ private:
         s_.epoch_started = now;
     }
 
+    /// The transition function: the only place that writes the link state, the rotation state and
+    /// the close reason, and the place that decides what poll_transmit() owes. fail(bad_state)
+    /// when `in` means nothing in the current state, and then nothing changed. `arg` carries the
+    /// peer's key material for proof_valid, offer_received and answer_received; weak_key when that
+    /// key is of small order (see those cases for what still changes).
+    result<void> step(link_input in, timestamp now, std::span<const std::uint8_t> arg = {}) noexcept {
+        using enum link_input;
+        const link_state from = s_.state;
+        link_state to = from;
+        rotation_state rot = s_.rotation;
+        close_reason why = s_.reason;
+        result<void> verdict = ok();
+        auto& q = s_.pending;
+        const bool initiator = s_.role == link_role::initiator;
+        const bool active = from == link_state::active;
+        const auto close_as = [&](close_reason r, bool tell_peer) {
+            to = link_state::closed;
+            why = r;
+            q.close = tell_peer;
+        };
+        switch (in) {
+            case opened:
+                if (!initiator || from != link_state::pending || s_.setup_sends != 0)
+                    return fail(error::bad_state);
+                q.request = true;
+                break;
+            case request_sent:
+            case proof_sent:
+                if (from != (in == request_sent ? link_state::pending : link_state::handshake))
+                    return fail(error::bad_state);
+                if (s_.setup_sends == 0 && in == request_sent) s_.request_sent_at = now;  // the RTT's start
+                if (s_.setup_sends != 0) ++s_.stats.setup_resent;
+                ++s_.stats.packets_sent;
+                ++s_.setup_sends;
+                s_.setup_last_sent = now;
+                break;
+            case retry_due:
+                if (from != link_state::pending || q.request || !retries_left())
+                    return fail(error::bad_state);
+                q.request = true;
+                break;
+            case request_accepted:
+                if (initiator || from != link_state::pending || s_.setup_sends != 0)
+                    return fail(error::bad_state);
+                to = link_state::handshake;
+                q.proof = true;
+                break;
+            case request_repeated:
+                if (from != link_state::handshake || q.proof || s_.setup_sends >= link_setup_max_sends ||
+                    now - s_.setup_last_sent < link_proof_repeat_gap)
+                    return fail(error::bad_state);
+                q.proof = true;
+                break;
+            case proof_valid: {
+                if (!initiator || from != link_state::pending || arg.size() != 32)
+                    return fail(error::bad_state);
+                link_detail::key resp{}, i2r{}, r2i{};
+                for (std::size_t i = 0; i < 32; ++i) resp[i] = arg[i];
+                if (!link_detail::exchange(i2r, r2i, s_.eph_secret, resp, s_.eph_public, resp))
+                    return fail(error::weak_key);
+                s_.keys.install(true, i2r, r2i);
+                crypto::secure_wipe_object(i2r);
+                crypto::secure_wipe_object(r2i);
+                crypto::secure_wipe_object(s_.eph_secret);
+                to = link_state::active;
+                s_.established = s_.last_inbound = s_.epoch_started = now;
+                s_.rtt = now - s_.request_sent_at;
+                q.request = false;  // a retry queued meanwhile is not needed any more
+                q.rtt = true;
+                break;
+            }
+            case authenticated:
+                if (from == link_state::handshake) {
+                    to = link_state::active;
+                    s_.established = s_.epoch_started = now;
+                    crypto::secure_wipe_object(s_.eph_secret);
+                    q.proof = false;  // the initiator has it
+                }
+                break;
+            case local_close:
+            case delivery_failed:
+                if (from == link_state::closed) return fail(error::bad_state);
+                // Only a link with keys can tell its peer (the initiator has none before the proof).
+                close_as(in == local_close ? close_reason::local : close_reason::delivery_failed,
+                         from != link_state::pending);
+                break;
+            case remote_close:
+                if (!active) return fail(error::bad_state);
+                close_as(close_reason::remote, false);
+                break;
+            case establishment_timeout:
+                if (from != link_state::pending && from != link_state::handshake)
+                    return fail(error::bad_state);
+                close_as(close_reason::establishment_timeout, false);
+                break;
+            case inactivity_timeout:
+                if (!active) return fail(error::bad_state);
+                close_as(close_reason::inactivity, true);
+                break;
+            case unidentified_timeout:
+                if (!active || initiator || !s_.config.require_identify || s_.peer_known)
+                    return fail(error::bad_state);
+                close_as(close_reason::unidentified, true);
+                break;
+            case keepalive_due:
+            case keepalive_requested:
+                if (!active || initiator != (in == keepalive_due)) return fail(error::bad_state);
+                (in == keepalive_due ? q.keepalive_request : q.keepalive_response) = true;
+                break;
+            case identify_queued:
+                if (!initiator || from == link_state::closed) return fail(error::bad_state);
+                q.identify = true;
+                break;
+            case rotation_due:
+                if (!active || rot != rotation_state::idle) return fail(error::bad_state);
+                new_ephemeral(s_.offer_secret, s_.offer_public);
+                q.rotate_offer = true;
+                rot = rotation_state::offered;
+                break;
+            case offer_sent:
+                if (rot != rotation_state::offered) return fail(error::bad_state);
+                s_.offer_sent_at = now;
+                break;
+            case offer_timeout:
+                if (rot != rotation_state::offered || q.rotate_offer) return fail(error::bad_state);
+                crypto::secure_wipe_object(s_.offer_secret);
+                rot = rotation_state::idle;  // the triggers (or rotate()) offer again, with a new key
+                break;
+            case offer_received:
+                if (!active || arg.size() != 32) return fail(error::bad_state);
+                if (rot == rotation_state::offered && initiator) break;  // the initiator's offer wins
+                verdict = answer_offer(arg);
+                rot = verdict ? rotation_state::answered : rotation_state::idle;
+                break;
+            case answer_received: {
+                // Only an answer to the offer we wait for: a stale answer to an earlier offer would
+                // give keys the peer does not hold.
+                bool ours = active && rot == rotation_state::offered && !q.rotate_offer &&
+                            arg.size() == 32 + link_detail::offer_tag_size;
+                for (std::size_t i = 0; ours && i < link_detail::offer_tag_size; ++i)
+                    ours = arg[32 + i] == s_.offer_public[i];
+                if (!ours) return fail(error::bad_state);
+                rot = rotation_state::idle;
+                verdict = hold_next(s_.offer_secret, arg.first(32), s_.offer_public);
+                crypto::secure_wipe_object(s_.offer_secret);
+                if (!verdict) break;
+                switch_epoch(now);
+                q.rotate_confirm = true;  // the answerer switches on our first new-epoch packet
+                break;
+            }
+            case new_epoch_opened:
+                if (!active || rot != rotation_state::answered) return fail(error::bad_state);
+                switch_epoch(now);
+                q.rotate_answer = false;
+                rot = rotation_state::idle;
+                break;
+        }
+        if (to == link_state::closed && from != link_state::closed) {
+            rot = rotation_state::idle;
+            const bool tell_peer = q.close;
+            q = pending_flags{};
+            q.close = tell_peer;
+            crypto::secure_wipe_object(s_.eph_secret);
+            crypto::secure_wipe_object(s_.offer_secret);
+            s_.keys.wipe_receive();
+            if (!tell_peer) s_.keys.wipe_send();  // else once the close packet is out
+        }
+        s_.state = to;
+        s_.rotation = rot;
+        s_.reason = why;
+        return verdict;
+    }
+
+    /// offer_received: a new ephemeral of ours, the next epoch's keys held aside, the answer
+    /// queued. A new offer replaces an earlier one we answered (that answer was lost or is late),
+    /// and the responder's own offer gives way to it.
+    result<void> answer_offer(std::span<const std::uint8_t> peer) noexcept {
+        auto& q = s_.pending;
+        q.rotate_offer = false;
+        crypto::secure_wipe_object(s_.offer_secret);
+        link_detail::key secret{};
+        new_ephemeral(secret, s_.next_public);
+        const auto r = hold_next(secret, peer, s_.next_public);
+        crypto::secure_wipe_object(secret);
+        q.rotate_answer = r.has_value();
+        for (std::size_t i = 0; i < link_detail::offer_tag_size; ++i) s_.answered_tag[i] = peer[i];
+        return r;
+    }
+
+    /// The next epoch's keys from our new secret and the peer's new public, held aside.
+    result<void> hold_next(const link_detail::key& secret, std::span<const std::uint8_t> peer,
+                           const link_detail::key& mine) noexcept {
+        if (s_.keys.derive_next(s_.role == link_role::initiator, secret, peer, mine)) return ok();
+        return fail(error::weak_key);
+    }
+
+    void switch_epoch(timestamp now) noexcept {
+        s_.keys.switch_epoch();
+        s_.epoch_started = now;
+        ++s_.stats.rotations;
+    }
+
+    bool retries_left() const noexcept {
+        return s_.role == link_role::initiator && s_.retry_interval > duration{} && s_.setup_sends > 0 &&
+               s_.setup_sends < link_setup_max_sends;
+    }
+
+    /// Turns the clock into inputs; step() decides what each means in the current state.
+    void run_timers(timestamp now) noexcept {
+        using enum link_input;
+        const auto& c = s_.config;
+        if (now - s_.created >= c.establishment_timeout) (void)step(establishment_timeout, now);
+        if (now - s_.setup_last_sent >= s_.retry_interval) (void)step(retry_due, now);
+        if (now - s_.last_inbound >= c.inactivity_timeout) (void)step(inactivity_timeout, now);
+        if (now - s_.established >= c.establishment_timeout) (void)step(unidentified_timeout, now);
+        if (now - s_.last_outbound >= c.keepalive_interval) (void)step(keepalive_due, now);
+        if (now - s_.offer_sent_at >= c.establishment_timeout) (void)step(offer_timeout, now);
+        if (now - s_.epoch_started >= c.rotate_interval || s_.keys.sent_this_epoch >= c.rotate_bytes() ||
+            s_.keys.send_counter >= (std::uint64_t{1} << 62))
+            (void)step(rotation_due, now);
+    }
+
     static timestamp earliest(timestamp a, timestamp b) noexcept { return a < b ? a : b; }
 
     static result<std::size_t> take(bool& flag, result<std::size_t> n) noexcept {
         if (n) flag = false;
+        return n;
+    }
+
+    /// take(), and tells step() the packet went out (it keeps the times its timers count from).
+    result<std::size_t> sent(bool& flag, link_input what, timestamp now, result<std::size_t> n) noexcept {
+        if (n) {
+            flag = false;
+            (void)step(what, now);
+        }
         return n;
     }
 
@@ -511,168 +606,20 @@ private:
         crypto::x25519_public_key(pub, secret);
     }
 
-    /// Derives the first epoch's keys from our ephemeral secret and the peer's public; false for a
-    /// small-order peer key. `init_pub` / `resp_pub`: the initiator's and the responder's keys.
-    bool establish(const link_detail::key& peer_pub, const link_detail::key& init_pub,
-                   const link_detail::key& resp_pub) noexcept {
-        link_detail::key i2r{}, r2i{};
-        const bool good = derive_into(i2r, r2i, s_.eph_secret, peer_pub, init_pub, resp_pub);
-        if (good) install(i2r, r2i, s_.send_key, s_.recv_key);
-        crypto::secure_wipe_object(i2r);
-        crypto::secure_wipe_object(r2i);
-        return good;
-    }
-
-    static bool derive_into(link_detail::key& i2r, link_detail::key& r2i, const link_detail::key& secret,
-                            const link_detail::key& peer_pub, const link_detail::key& init_pub,
-                            const link_detail::key& resp_pub) noexcept {
-        link_detail::key shared{};
-        const bool good = crypto::x25519(shared, secret, peer_pub);
-        if (good) link_detail::derive(i2r, r2i, shared, init_pub, resp_pub);
-        crypto::secure_wipe_object(shared);
-        return good;
-    }
-
-    void install(const link_detail::key& i2r, const link_detail::key& r2i, link_detail::key& send,
-                 link_detail::key& recv) const noexcept {
-        send = s_.role == link_role::initiator ? i2r : r2i;
-        recv = s_.role == link_role::initiator ? r2i : i2r;
-    }
-
-    void to_closed(close_reason why) noexcept {
-        s_.state = link_state::closed;
-        s_.reason = why;
-        s_.offer_pending = false;
-        auto& q = s_.pending;
-        q.rtt = q.identify = q.rotate_offer = q.rotate_answer = q.rotate_confirm = false;
-        q.keepalive_request = q.keepalive_response = false;
-        s_.answered = false;
-        q.request = false;
-        // Keys are no longer needed once the close packet (if any) is out; wipe what we can.
-        crypto::secure_wipe_object(s_.eph_secret);
-        crypto::secure_wipe_object(s_.offer_secret);
-        crypto::secure_wipe_object(s_.next_send);
-        crypto::secure_wipe_object(s_.next_recv);
-        crypto::secure_wipe_object(s_.prev_recv_key);
-        crypto::secure_wipe_object(s_.recv_key);
-        if (!q.close) crypto::secure_wipe_object(s_.send_key);
-    }
-
-    void start_offer() noexcept {
-        new_ephemeral(s_.offer_secret, s_.offer_public);
-        s_.offer_pending = true;
-        s_.pending.rotate_offer = true;
-    }
-
-    void switch_epoch(timestamp now) noexcept {
-        s_.prev_recv_key = s_.recv_key;
-        s_.prev_window = s_.window;
-        s_.has_prev = true;
-        s_.send_key = s_.next_send;
-        s_.recv_key = s_.next_recv;
-        s_.window.reset();
-        s_.epoch = static_cast<std::uint8_t>(s_.epoch + 1);
-        s_.send_counter = 0;
-        s_.sent_this_epoch = 0;
-        s_.epoch_started = now;
-        s_.answered = false;
-        ++s_.stats.rotations;
-        crypto::secure_wipe_object(s_.next_send);
-        crypto::secure_wipe_object(s_.next_recv);
-    }
-
-    void run_timers(timestamp now) noexcept {
-        const auto& c = s_.config;
-        if (s_.state == link_state::pending || s_.state == link_state::handshake) {
-            if (now - s_.created >= c.establishment_timeout) to_closed(close_reason::establishment_timeout);
-            return;
-        }
-        if (s_.state != link_state::active) return;
-        if (now - s_.last_inbound >= c.inactivity_timeout) {
-            s_.pending.close = true;
-            to_closed(close_reason::inactivity);
-            return;
-        }
-        if (s_.role == link_role::responder && c.require_identify && !s_.peer_known &&
-            now - s_.established >= c.establishment_timeout) {
-            s_.pending.close = true;
-            to_closed(close_reason::unidentified);
-            return;
-        }
-        if (s_.role == link_role::initiator && now - s_.last_outbound >= c.keepalive_interval)
-            s_.pending.keepalive_request = true;
-        if (s_.offer_pending && now - s_.offer_sent_at >= c.establishment_timeout && !s_.pending.rotate_offer)
-            s_.offer_pending = false;  // no answer: give up, the conditions below re-offer
-        if (!s_.offer_pending && !s_.pending.rotate_answer && !s_.answered &&
-            (now - s_.epoch_started >= c.rotate_interval || s_.sent_this_epoch >= c.rotate_bytes() ||
-             s_.send_counter >= (std::uint64_t{1} << 62)))
-            start_offer();
-    }
-
-    result<std::size_t> emit_request(std::span<std::uint8_t> out) noexcept {
-        wire::packet_header h;
-        h.flags.type = wire::packet_type::link_request;
-        h.flags.destination = wire::destination_type::single;
-        h.destination = s_.destination;
-        std::array<std::uint8_t, link_request_data_size> d{};
-        byte_writer w{d};
-        (void)w.bytes(s_.eph_public);
-        (void)w.bytes(s_.request_nonce);
-        auto n = wire::encode_packet(h, d, out);
-        if (n) ++s_.stats.packets_sent;
-        return n;
-    }
-
-    result<std::size_t> emit_proof(std::span<std::uint8_t> out) noexcept {
-        wire::packet_header h;
-        h.flags.type = wire::packet_type::proof;
-        h.flags.destination = wire::destination_type::link;
-        h.destination = s_.link_id;
-        h.context = wire::context::link_request_proof;
-        std::array<std::uint8_t, link_proof_data_size> d{};
-        byte_writer w{d};
-        (void)w.bytes(s_.proof_signature);
-        (void)w.bytes(s_.eph_public);
-        auto n = wire::encode_packet(h, d, out);
-        if (n) ++s_.stats.packets_sent;
-        return n;
-    }
-
     /// Encrypts one packet under the current send key.
-    result<std::size_t> seal(std::uint8_t context, std::span<const std::uint8_t> plain, std::span<std::uint8_t> out,
-                             timestamp now) noexcept {
-        const std::size_t size = wire::header_1_size + link_overhead + plain.size();
-        if (size > wire::mtu) return fail(error::invalid_length);
-        if (out.size() < size) return fail(error::buffer_too_small);
-        wire::packet_header h;
-        h.flags.type = wire::packet_type::data;
-        h.flags.destination = wire::destination_type::link;
-        h.destination = s_.link_id;
-        h.context = context;
-        byte_writer w{out};
-        (void)w.u8(h.flags.to_byte());
-        (void)w.u8(0);
-        (void)w.bytes(h.destination);
-        (void)w.u8(context);
-        (void)w.u8(s_.epoch);
-        (void)w.u64_le(s_.send_counter);
-        const auto ad = associated_data(context, s_.epoch);
-        const auto nonce = link_detail::nonce(s_.send_counter);
-        (void)crypto::chacha20_poly1305::seal(s_.send_key, nonce, plain, ad,
-                                              out.subspan(wire::header_1_size + 9, plain.size() + 16));
-        ++s_.send_counter;
-        s_.sent_this_epoch += plain.size();
-        ++s_.stats.packets_sent;
-        s_.last_outbound = now;
-        return size;
+    result<std::size_t> seal(std::uint8_t context, std::span<const std::uint8_t> plain,
+                             std::span<std::uint8_t> out, timestamp now) noexcept {
+        auto n = s_.keys.seal_packet(s_.link_id, context, plain, out);
+        if (n) {
+            ++s_.stats.packets_sent;
+            s_.last_outbound = now;
+        }
+        return n;
     }
 
-    std::array<std::uint8_t, 18> associated_data(std::uint8_t context, std::uint8_t epoch) const noexcept {
-        std::array<std::uint8_t, 18> ad{};
-        for (std::size_t i = 0; i < 16; ++i) ad[i] = s_.link_id[i];
-        ad[16] = context;
-        ad[17] = epoch;
-        return ad;
+    result<std::size_t> seal_byte(std::uint8_t context, std::uint8_t v, std::span<std::uint8_t> out,
+                                  timestamp now) noexcept {
+        return seal(context, std::span<const std::uint8_t>(&v, 1), out, now);
     }
 
     result<link_event> receive_proof(const wire::packet_view& p, timestamp now) noexcept {
@@ -681,92 +628,73 @@ private:
         if (p.header.context != wire::context::link_request_proof ||
             (p.data.size() != link_proof_data_size && p.data.size() != link_proof_data_size + 3))
             return reject(s_.stats.rejected_malformed, error::invalid_length);
-        link_detail::key resp_eph{};
-        for (std::size_t i = 0; i < 32; ++i) resp_eph[i] = p.data[64 + i];
-        std::array<std::uint8_t, 16 + 32 + 32> msg{};
-        byte_writer w{msg};
-        (void)w.bytes(s_.link_id);
-        (void)w.bytes(resp_eph);
-        (void)w.bytes(std::span<const std::uint8_t>(s_.peer_key).last(32));
+        const auto resp_eph = p.data.subspan(64, 32);
+        const auto msg = link_detail::proof_message(s_.link_id, resp_eph, std::span(s_.peer_key).last(32));
         auto peer = public_identity<P>::from_public_key(s_.peer_key);
-        if (!peer || !peer->verify(msg, p.data.first(64))) return reject(s_.stats.rejected_auth, error::auth_failed);
-        if (!establish(resp_eph, s_.eph_public, resp_eph)) return reject(s_.stats.rejected_auth, error::weak_key);
-        crypto::secure_wipe_object(s_.eph_secret);
-        s_.state = link_state::active;
-        s_.established = now;
-        s_.last_inbound = now;
-        s_.epoch_started = now;
-        s_.rtt = now - s_.request_sent_at;
-        s_.pending.rtt = true;
+        if (!peer || !peer->verify(msg, p.data.first(64)))
+            return reject(s_.stats.rejected_auth, error::auth_failed);
+        if (auto r = step(link_input::proof_valid, now, resp_eph); !r)
+            return reject(s_.stats.rejected_auth, r.error());
         ++s_.stats.packets_received;
         return link_event{link_event_kind::established, p.header.context, {}};
     }
 
-    result<link_event> receive_data(const wire::packet_view& p, timestamp now, std::span<std::uint8_t> plaintext) noexcept {
-        if (p.data.size() < link_overhead) return reject(s_.stats.rejected_malformed, error::truncated);
-        byte_reader r{p.data};
-        const std::uint8_t epoch = *r.u8();
-        const std::uint64_t counter = *r.u64_le();
-        const auto sealed = r.take_rest();
-        const std::size_t n = sealed.size() - 16;
-        const bool current = epoch == s_.epoch;
-        const bool previous = s_.has_prev && epoch == static_cast<std::uint8_t>(s_.epoch - 1);
-        const bool next = s_.answered && epoch == static_cast<std::uint8_t>(s_.epoch + 1);
-        if (!current && !previous && !next) return reject(s_.stats.rejected_state, error::bad_state);
-        replay_window fresh{};
-        replay_window& window = current ? s_.window : previous ? s_.prev_window : fresh;
-        if (!window.check(counter)) return reject(s_.stats.rejected_replay, error::replayed);
-        if (plaintext.size() < n) return fail(error::buffer_too_small);
-        const auto ad = associated_data(p.header.context, epoch);
-        const auto& key = current ? s_.recv_key : previous ? s_.prev_recv_key : s_.next_recv;
-        const auto st = crypto::chacha20_poly1305::open(key, link_detail::nonce(counter), sealed, ad, plaintext.first(n));
-        if (st != crypto::aead_status::ok) return reject(s_.stats.rejected_auth, error::auth_failed);
-        bool rotated_now = false;
-        if (next) {
-            // The offerer's first packet of the new epoch confirms our answer: switch.
-            switch_epoch(now);
-            rotated_now = true;
-        }
-        replay_window& accepted = next ? s_.window : window;
-        const auto body = std::span<const std::uint8_t>(plaintext.first(n));
-        // Authenticated from here on.
+    result<link_event> receive_data(const wire::packet_view& p, timestamp now,
+                                    std::span<std::uint8_t> plaintext) noexcept {
         const std::uint8_t ctx = p.header.context;
+        const auto o =
+            s_.keys.open(s_.link_id, ctx, p.data, plaintext, s_.rotation == rotation_state::answered);
+        if (!o) {
+            switch (o.error()) {
+                case error::truncated:
+                    return reject(s_.stats.rejected_malformed, o.error());
+                case error::bad_state:
+                    return reject(s_.stats.rejected_state, o.error());
+                case error::replayed:
+                    return reject(s_.stats.rejected_replay, o.error());
+                case error::auth_failed:
+                    return reject(s_.stats.rejected_auth, o.error());
+                default:
+                    return fail(o.error());  // buffer_too_small: the caller's, not the packet's
+            }
+        }
+        // Authenticated from here on.
+        link_event ev{};
+        ev.context = ctx;
+        if (o->slot == link_detail::epoch_slot::next) {
+            // The offerer's first packet of the new epoch confirms our answer: switch.
+            (void)step(link_input::new_epoch_opened, now);
+            ev.kind = link_event_kind::rotated;
+        }
+        const auto body = std::span<const std::uint8_t>(plaintext.first(o->size));
         // Data before identification is refused without consuming the counter, so the window is
         // not advanced by a packet the application never sees.
         if (s_.role == link_role::responder && s_.config.require_identify && !s_.peer_known &&
-            ctx != wire::context::link_identify && ctx != wire::context::link_rtt && ctx != wire::context::keepalive &&
-            ctx != wire::context::link_close && ctx != context_link_rotate) {
-            crypto::secure_wipe(plaintext.first(n));
+            ctx != wire::context::link_identify && ctx != wire::context::link_rtt &&
+            ctx != wire::context::keepalive && ctx != wire::context::link_close &&
+            ctx != context_link_rotate) {
+            crypto::secure_wipe(plaintext.first(o->size));
             return reject(s_.stats.rejected_unidentified, error::auth_failed);
         }
-        accepted.accept(counter);
+        s_.keys.accept(*o);
         s_.last_inbound = now;
         ++s_.stats.packets_received;
-        link_event ev{};
-        ev.context = ctx;
-        if (rotated_now) ev.kind = link_event_kind::rotated;
-        if (s_.state == link_state::handshake) {
-            s_.state = link_state::active;
-            s_.established = now;
-            s_.epoch_started = now;
-            crypto::secure_wipe_object(s_.eph_secret);
-            ev.kind = link_event_kind::established;
-        }
+        if (s_.state == link_state::handshake) ev.kind = link_event_kind::established;
+        (void)step(link_input::authenticated, now);
         switch (ctx) {
             case wire::context::link_rtt:
                 if (body.size() == 4) s_.rtt = duration::milliseconds(load32_le(body.data()));
                 return ev;
             case wire::context::keepalive:
-                if (body.size() == 1 && body[0] == link_detail::keepalive_request &&
-                    s_.role == link_role::responder)
-                    s_.pending.keepalive_response = true;
+                if (body.size() == 1 && body[0] == link_detail::keepalive_request)
+                    (void)step(link_input::keepalive_requested, now);
                 return ev;
             case wire::context::link_identify:
                 return receive_identify(body, ev);
             case wire::context::link_close:
                 if (body.size() != truncated_hash_size || !crypto::ct_equal(body, s_.link_id))
                     return reject(s_.stats.rejected_malformed, error::bad_encoding);
-                to_closed(close_reason::remote);
+                (void)step(link_input::remote_close, now);
                 return link_event{link_event_kind::closed, ctx, {}};
             case context_link_rotate:
                 return receive_rotate(body, now, ev);
@@ -774,84 +702,43 @@ private:
             case wire::context::link_request_proof:
                 return reject(s_.stats.rejected_malformed, error::invalid_argument);
             default:
-                s_.stats.bytes_received += n;
+                s_.stats.bytes_received += o->size;
                 return link_event{link_event_kind::data, ctx, body};
         }
     }
 
     result<link_event> receive_identify(std::span<const std::uint8_t> body, link_event ev) noexcept {
         if (s_.role != link_role::responder) return reject(s_.stats.rejected_state, error::bad_state);
-        if (body.size() != public_key_size + signature_size) return reject(s_.stats.rejected_malformed, error::invalid_length);
+        if (body.size() != public_key_size + signature_size)
+            return reject(s_.stats.rejected_malformed, error::invalid_length);
         auto id = public_identity<P>::from_public_key(body.first(public_key_size));
-        std::array<std::uint8_t, 16 + public_key_size> msg{};
-        byte_writer w{msg};
-        (void)w.bytes(s_.link_id);
-        (void)w.bytes(body.first(public_key_size));
-        if (!id || !id->verify(msg, body.subspan(public_key_size))) return reject(s_.stats.rejected_auth, error::auth_failed);
-        if (s_.peer_known && s_.peer_key != id->public_key()) return reject(s_.stats.rejected_state, error::bad_state);
+        const auto msg = link_detail::identify_message(s_.link_id, body);
+        if (!id || !id->verify(msg, body.subspan(public_key_size)))
+            return reject(s_.stats.rejected_auth, error::auth_failed);
+        if (s_.peer_known && s_.peer_key != id->public_key())
+            return reject(s_.stats.rejected_state, error::bad_state);
         s_.peer_key = id->public_key();
         s_.peer_known = true;
         if (ev.kind == link_event_kind::none) ev.kind = link_event_kind::identified;
         return ev;
     }
 
-    result<link_event> receive_rotate(std::span<const std::uint8_t> body, timestamp now, link_event ev) noexcept {
+    result<link_event> receive_rotate(std::span<const std::uint8_t> body, timestamp now,
+                                      link_event ev) noexcept {
         if (body.empty()) return reject(s_.stats.rejected_malformed, error::invalid_length);
-        const bool we_initiated = s_.role == link_role::initiator;
-        if (body[0] == link_detail::rotate_confirm) {
-            if (body.size() != 1) return reject(s_.stats.rejected_malformed, error::invalid_length);
-            return ev;  // arriving in the next epoch, it already switched us (receive_data)
-        }
-        if (body[0] == link_detail::rotate_offer) {
-            if (body.size() != 33) return reject(s_.stats.rejected_malformed, error::invalid_length);
-            if (s_.offer_pending && we_initiated) return ev;  // our offer wins
-            s_.offer_pending = false;                         // the initiator's offer wins
-            s_.pending.rotate_offer = false;
-            // A new offer replaces any earlier one we answered (that answer was lost or is late).
-            link_detail::key peer{};
-            for (std::size_t i = 0; i < 32; ++i) peer[i] = body[1 + i];
-            link_detail::key secret{}, i2r{}, r2i{};
-            new_ephemeral(secret, s_.next_public);
-            const bool good = we_initiated ? derive_into(i2r, r2i, secret, peer, s_.next_public, peer)
-                                           : derive_into(i2r, r2i, secret, peer, peer, s_.next_public);
-            crypto::secure_wipe_object(secret);
-            if (!good) {
-                s_.answered = false;
-                return reject(s_.stats.rejected_auth, error::weak_key);
-            }
-            install(i2r, r2i, s_.next_send, s_.next_recv);
-            crypto::secure_wipe_object(i2r);
-            crypto::secure_wipe_object(r2i);
-            for (std::size_t i = 0; i < link_detail::offer_tag_size; ++i) s_.answered_tag[i] = peer[i];
-            s_.answered = true;
-            s_.pending.rotate_answer = true;
-            return ev;
-        }
-        if (body[0] == link_detail::rotate_answer) {
-            if (body.size() != 1 + 32 + link_detail::offer_tag_size)
-                return reject(s_.stats.rejected_malformed, error::invalid_length);
-            // Only an answer to the offer we are waiting for (a stale answer to an earlier offer
-            // would give keys the peer does not hold).
-            bool ours = s_.offer_pending && !s_.pending.rotate_offer;
-            for (std::size_t i = 0; i < link_detail::offer_tag_size; ++i) ours = ours && body[33 + i] == s_.offer_public[i];
-            if (!ours) return reject(s_.stats.rejected_state, error::bad_state);
-            link_detail::key peer{};
-            for (std::size_t i = 0; i < 32; ++i) peer[i] = body[1 + i];
-            link_detail::key i2r{}, r2i{};
-            const bool good = we_initiated ? derive_into(i2r, r2i, s_.offer_secret, peer, s_.offer_public, peer)
-                                           : derive_into(i2r, r2i, s_.offer_secret, peer, peer, s_.offer_public);
-            crypto::secure_wipe_object(s_.offer_secret);
-            s_.offer_pending = false;
-            if (!good) return reject(s_.stats.rejected_auth, error::weak_key);
-            install(i2r, r2i, s_.next_send, s_.next_recv);
-            crypto::secure_wipe_object(i2r);
-            crypto::secure_wipe_object(r2i);
-            switch_epoch(now);
-            s_.pending.rotate_confirm = true;  // the answerer switches on our first new-epoch packet
-            if (ev.kind == link_event_kind::none) ev.kind = link_event_kind::rotated;
-            return ev;
-        }
-        return reject(s_.stats.rejected_malformed, error::bad_encoding);
+        const std::size_t expected_size = link_detail::rotate_body_size(body[0]);
+        if (expected_size == 0) return reject(s_.stats.rejected_malformed, error::bad_encoding);
+        if (body.size() != expected_size) return reject(s_.stats.rejected_malformed, error::invalid_length);
+        // A confirmation arrives in the next epoch, which already switched us (receive_data).
+        if (body[0] == link_detail::rotate_confirm) return ev;
+        const bool offer = body[0] == link_detail::rotate_offer;
+        const auto r =
+            step(offer ? link_input::offer_received : link_input::answer_received, now, body.subspan(1));
+        if (!r)
+            return reject(r.error() == error::weak_key ? s_.stats.rejected_auth : s_.stats.rejected_state,
+                          r.error());
+        if (!offer && ev.kind == link_event_kind::none) ev.kind = link_event_kind::rotated;
+        return ev;
     }
 
     void wipe() noexcept { crypto::secure_wipe_object(s_); }
