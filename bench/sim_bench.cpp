@@ -20,8 +20,8 @@
 namespace {
 
 namespace sim = nexus::sim;
-// One interface, one destination, small tables: keeps 10,000 nodes in memory.
-using bench_node = nexus::node<sim::sim_profile, nexus::seeded_random, 1, 1, 64, 2, 4, 8, 128>;
+// The microcontroller relay's capacities (one destination, small tables): keeps 10,000 nodes in memory.
+using bench_node = nexus::node<sim::sim_profile, nexus::seeded_random, nexus::presets::mcu_relay>;
 
 struct figure {
     double node_s_per_s;

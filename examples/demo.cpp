@@ -48,34 +48,39 @@ struct net {
     // Delivers one frame and prints what the receiving node made of it.
     void deliver(node_t& to, nexus::interface_id iface, std::span<const std::uint8_t> frame, nexus::timestamp now,
                  const char* who, bool quiet) {
-        std::array<std::uint8_t, nexus::link_mdu> plain{};
-        auto ev = to.receive(iface, frame, now, plain);
-        if (!ev) {
+        if (auto r = to.receive(iface, frame, now); !r) {
             std::printf("  %s refused a %zu-byte packet: %s\n", who, frame.size(),
-                        std::string(nexus::to_string(ev.error())).c_str());
+                        std::string(nexus::to_string(r.error())).c_str());
             return;
         }
+        report(to, now, who, quiet);
+    }
+
+    // Prints the node's events for its application, in the order they happened.
+    static void report(node_t& n, nexus::timestamp now, const char* who, bool quiet) {
         using k = nexus::node_event_kind;
-        switch (ev->kind) {
-            case k::announce:
-                std::printf("  %s learned destination %s… at %d hop(s)\n", who, hex(ev->id).c_str(), ev->hops);
-                break;
-            case k::link_request:
-                std::printf("  %s accepted a link request, link id %s…\n", who, hex(ev->id).c_str());
-                break;
-            case k::link_established:
-                std::printf("  %s: link %s… is up\n", who, hex(ev->id).c_str());
-                break;
-            case k::link_identified:
-                std::printf("  %s: the link's initiator proved its identity\n", who);
-                break;
-            case k::link_data:
-                if (!quiet)
-                    std::printf("  %s received \"%.*s\"\n", who, static_cast<int>(ev->data.size()),
-                                reinterpret_cast<const char*>(ev->data.data()));
-                break;
-            default:
-                break;
+        for (auto ev = n.poll(now); ev.kind != k::none; ev = n.poll(now)) {
+            switch (ev.kind) {
+                case k::announce:
+                    std::printf("  %s learned destination %s… at %d hop(s)\n", who, hex(ev.id).c_str(), ev.hops);
+                    break;
+                case k::link_request:
+                    std::printf("  %s accepted a link request, link id %s…\n", who, hex(ev.id).c_str());
+                    break;
+                case k::link_established:
+                    std::printf("  %s: link %s… is up\n", who, hex(ev.id).c_str());
+                    break;
+                case k::link_identified:
+                    std::printf("  %s: the link's initiator proved its identity\n", who);
+                    break;
+                case k::link_data:
+                    if (!quiet)
+                        std::printf("  %s received \"%.*s\"\n", who, static_cast<int>(ev.data.size()),
+                                    reinterpret_cast<const char*>(ev.data.data()));
+                    break;
+                default:
+                    break;
+            }
         }
     }
 
@@ -84,8 +89,7 @@ struct net {
         for (bool moved = true; moved;) {
             moved = false;
             for (node_t* n : {&a, &c, &b}) {
-                while (n->poll(now).kind != nexus::node_event_kind::none) {
-                }
+                report(*n, now, name(n, a, b), quiet);
                 std::array<std::uint8_t, nexus::wire::mtu> buf{};
                 auto out = n->pop_outgoing(now, buf);
                 if (!out || out->size == 0) continue;

@@ -26,7 +26,7 @@ arm-none-eabi-size "$out/size_probe.elf"
 
 build "$root/tests/embedded/node_size_probe.cpp" "$out/node_size_probe.elf"
 echo
-echo "Cortex-M4 -Os size of a transport node (identity, announces, links, forwarding; see the probe):"
+echo "Cortex-M4 -Os size of the MCU relay preset node (presets::mcu_relay; bss holds its state; see the probe):"
 arm-none-eabi-size "$out/node_size_probe.elf"
 
 crypto=$root/tests/embedded/crypto_size_probe.cpp

@@ -8,10 +8,9 @@
 //     some pairs, from the `forwarded` events of an actual link request;
 //   - gossip bytes per link are the medium's counters for the gossip traffic class.
 // A single-metric policy with all weight on cost must find the global optimum of that metric (a
-// shortest-path problem). (All weight on latency is not tested that way: the worst latency does
-// not grow along a path, so a stale offer circling a loop keeps its latency and a distance vector
-// cannot tell it from a real path -- see docs/routing.md "Loops"; the weighted presets keep a
-// cost term, which grows along any loop.) The spec's weighted presets (Cheapest, Fastest, Balanced)
+// shortest-path problem). (All weight on latency is not tested that way: a path's latency is
+// scored as (worst hop + 1 ms) x hops, because the wire carries only the worst hop, and that is not
+// a sum a distance vector minimises globally.) The spec's weighted presets (Cheapest, Fastest, Balanced)
 // normalise each term over the candidate set, which is not a shortest-path metric; for them every
 // hop's choice is checked instead: recomputed here in double precision from the graph (exact fee
 // sums, latencies, ring distances of the neighbours' identity hashes) over the paths the
@@ -95,7 +94,13 @@ struct world {
     void link(sim::node_id a, sim::node_id b, const sim::link_params& p) {
         const sim::port pa{a, next_iface[a]++}, pb{b, next_iface[b]++};
         m.connect(pa, pb, p);
-        edges.push_back({a, b, static_cast<std::uint32_t>(p.latency_us / 1000)});
+        edges.push_back({a, b, hop_latency_ms(p)});
+    }
+
+    /// A hop's latency as the nodes' interface metrics give it (sim/mesh.hpp): propagation plus a
+    /// 255-byte frame's time on air, rounded up to the millisecond.
+    static std::uint32_t hop_latency_ms(const sim::link_params& p) {
+        return static_cast<std::uint32_t>((sim::nominal_latency_us(p) + 999) / 1000);
     }
 
     std::size_t size() const { return fee.size(); }
@@ -103,7 +108,7 @@ struct world {
     /// A broadcast radio: every node's interface 0 shared by all its edges (sim port_mode::shared).
     void build_shared(const sim::topology& t, const sim::link_params& p) {
         m.build(t, p, sim::port_mode::shared);
-        for (auto [a, b] : t.edges) edges.push_back({a, b, static_cast<std::uint32_t>(p.latency_us / 1000)});
+        for (auto [a, b] : t.edges) edges.push_back({a, b, hop_latency_ms(p)});
     }
 
     /// The node with this identity hash (a route's next-hop address), or -1.
@@ -224,8 +229,11 @@ struct world {
             path_metrics pm;
             for (std::size_t i = 1; i + 1 < p.size(); ++i) pm.fee += fee[p[i]];
             for (std::size_t i = 1; i < p.size(); ++i) pm.latency = std::max(pm.latency, latency(p[i - 1], p[i]));
-            cs.push_back({n, static_cast<double>(pm.fee), static_cast<double>(pm.latency),
-                          ring_distance(m[n].self().hash(), dest[d]), usable});
+            // The policy scores a path's latency as (worst hop + 1 ms) x hops and the ring distance
+            // from the next hop, 0 when the next hop is the destination itself (docs/routing.md).
+            const double hops = static_cast<double>(p.size() - 1);
+            cs.push_back({n, static_cast<double>(pm.fee), (static_cast<double>(pm.latency) + 1.0) * hops,
+                          n == d ? 0.0 : ring_distance(m[n].self().hash(), dest[d]), usable});
         }
         double mf = 0, ml = 0, mr = 0;
         for (const auto& c : cs) {
@@ -425,7 +433,11 @@ TEST_CASE("routing sim: packets follow the optimal path under each policy") {
         build(w);
         w.m.run_until(seconds(300));
         // The source picks its first hop under the link's policy among its neighbours' offers
-        // (each neighbour's own Balanced path): the least worst latency, or the least fee.
+        // (each neighbour's own Balanced path): the least path latency ((worst hop + 1 ms) x hops),
+        // or the least fee.
+        auto path_lat = [&](const std::vector<sim::node_id>& p) {
+            return (w.metrics_of(p).latency + 1) * static_cast<std::uint32_t>(p.size() - 1);
+        };
         for (sim::node_id d : {sim::node_id{2}, sim::node_id{4}, sim::node_id{6}, sim::node_id{7}}) {
             std::uint32_t best_lat = ~0u;
             std::uint64_t best_fee = ~0ull;
@@ -434,14 +446,14 @@ TEST_CASE("routing sim: packets follow the optimal path under each policy") {
                 const auto rest = n == d ? std::vector<sim::node_id>{d} : w.walk(n, d);
                 if (rest.empty() || std::find(rest.begin(), rest.end(), sim::node_id{0}) != rest.end()) continue;
                 p.insert(p.end(), rest.begin(), rest.end());
-                best_lat = std::min(best_lat, w.metrics_of(p).latency);
+                best_lat = std::min(best_lat, path_lat(p));
                 best_fee = std::min(best_fee, w.metrics_of(p).fee);
             }
             const auto fast = w.walk(0, d, latency_only);
             const auto cheap = w.walk(0, d, cost_only);
             REQUIRE(!fast.empty());
             REQUIRE(!cheap.empty());
-            CHECK(w.metrics_of(fast).latency == best_lat);
+            CHECK(path_lat(fast) == best_lat);
             CHECK(static_cast<double>(w.metrics_of(cheap).fee) <= code_margin * static_cast<double>(best_fee));
         }
         CHECK(w.walk(0, 7, latency_only) != w.walk(0, 7, cost_only));

@@ -369,12 +369,12 @@ TEST_CASE("sim: 5-node line of real nodes: announces cross three transports, a l
     REQUIRE(l.m.announce(0, l.dest0));
     l.m.run_until(sim::from_ms(1000));
     // Each end learned the other at 4 hops, through its neighbour.
-    const auto* p = l.m[0].path(l.dest4);
+    const auto* p = l.m[0].route(l.dest4, l.m.now());
     REQUIRE(p != nullptr);
-    CHECK(p->hops == 4);
-    CHECK(p->next_hop == l.m[1].self().hash());
-    REQUIRE(l.m[4].path(l.dest0) != nullptr);
-    CHECK(l.m[4].path(l.dest0)->hops == 4);
+    CHECK(p->cost.hop_count == 4);
+    CHECK(p->hop.address == l.m[1].self().hash());
+    REQUIRE(l.m[4].route(l.dest0, l.m.now()) != nullptr);
+    CHECK(l.m[4].route(l.dest0, l.m.now())->cost.hop_count == 4);
     const auto ann = l.events(0, node_event_kind::announce);
     REQUIRE(ann.size() == 1);
     CHECK(ann[0].id == l.dest4);
@@ -425,10 +425,10 @@ TEST_CASE("sim: 5-node line of real nodes: announces cross three transports, a l
     l.m.join(2);
     REQUIRE(l.m.node(2) != nullptr);
     CHECK(l.m[2].self().hash() == id2);
-    CHECK(l.m[2].path(l.dest4) == nullptr);
+    CHECK(l.m[2].route(l.dest4, l.m.now()) == nullptr);
     REQUIRE(l.m.announce(4, l.dest4));
     l.m.run_until(l.m.now_us() + sim::from_ms(1000));
-    REQUIRE(l.m[2].path(l.dest4) != nullptr);
+    REQUIRE(l.m[2].route(l.dest4, l.m.now()) != nullptr);
     CHECK(l.events(0, node_event_kind::announce).size() == 2);
 }
 
@@ -436,13 +436,13 @@ TEST_CASE("sim: leave freezes a node and join resumes it with its state") {
     line5 l(3);
     REQUIRE(l.m.announce(4, l.dest4));
     l.m.run_until(sim::from_ms(500));
-    REQUIRE(l.m[2].path(l.dest4) != nullptr);
+    REQUIRE(l.m[2].route(l.dest4, l.m.now()) != nullptr);
     l.m.leave(2);
     REQUIRE(l.m.announce(0, l.dest0));
     l.m.run_until(sim::from_ms(1000));
     CHECK(l.events(4, node_event_kind::announce).empty());
     l.m.join(2);
-    CHECK(l.m[2].path(l.dest4) != nullptr);  // kept
+    CHECK(l.m[2].route(l.dest4, l.m.now()) != nullptr);  // kept
     REQUIRE(l.m.announce(0, l.dest0));
     l.m.run_until(sim::from_ms(2000));
     CHECK(l.events(4, node_event_kind::announce).size() == 1);
@@ -478,7 +478,7 @@ run_result random_run(std::uint64_t seed, const nexus::node_config& config = {})
             // The first node (by index after i) whose announce i heard: a neighbour.
             sim::node_id j = i;
             for (sim::node_id k = 1; k < 30 && j == i; ++k)
-                if (m[i].path(dests[(i + k) % 30]) != nullptr) j = (i + k) % 30;
+                if (m[i].route(dests[(i + k) % 30], m.now()) != nullptr) j = (i + k) % 30;
             if (j == i) continue;
             auto link = m.open_link(i, dests[j]);
             if (!link) continue;
@@ -648,7 +648,7 @@ TEST_CASE("sim: sim_profile's signature memo keeps the most recent checks, chain
 }
 
 TEST_CASE("sim: a mesh of sim_profile nodes runs exactly as one of nexus_profile nodes") {
-    using plain_node = nexus::node<nexus::nexus_profile, nexus::seeded_random, 8>;
+    using plain_node = nexus::node<nexus::nexus_profile, nexus::seeded_random, nexus::presets::pi_bridge>;
     // Announces and links (transport off), then transport and gossip on: signed envelopes on
     // every round, announce floods, path offers.
     for (const auto& config : {nexus::node_config{}, sim::mesh_config()}) {

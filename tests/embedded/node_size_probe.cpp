@@ -1,9 +1,9 @@
-// Links a whole nexus node (identity, announces, links, transport) for a Cortex-M4 so the
-// embedded size report shows what a relay firmware pays for Milestone 1.1: a frame the compiler
-// cannot see goes through receive(), an announce is built, a link is opened and everything
-// queued is pulled out. Capacities are a small relay's: 2 interfaces, 1 destination, 32 paths,
-// 4 links, 16 transport links, 8 queued packets, 64 remembered packet hashes. The probe's random
-// source is a counter (size only; a real port uses its hardware RNG).
+// Links a whole nexus node (identity, announces, links, transport, routing, gossip, path requests,
+// announce ingress control) for a Cortex-M4 so the embedded size report shows what a relay
+// firmware pays: a frame the compiler cannot see goes through receive(), an announce is built, a
+// link is opened and everything queued is pulled out. Capacities: the MCU relay preset
+// (nexus::presets::mcu_relay, config.hpp); sizeof(relay) is its RAM. The probe's random source is a
+// counter (size only; a real port uses its hardware RNG).
 #include <nexus/node.hpp>
 
 #include <array>
@@ -26,7 +26,7 @@ struct probe_random {
 volatile std::uint8_t input[nexus::wire::mtu];
 volatile std::uint8_t sink;
 
-using relay = nexus::node<nexus::nexus_profile, probe_random, 2, 1, 32, 4, 16, 8, 64>;
+using relay = nexus::node<nexus::nexus_profile, probe_random, nexus::presets::mcu_relay>;
 
 probe_random rng;
 std::array<std::uint8_t, sizeof(relay)> storage alignas(relay);
@@ -44,12 +44,14 @@ int main() {
     if (dest) (void)n->announce(*dest, nexus::timestamp::from_ms(1000));
     std::array<std::uint8_t, nexus::wire::mtu> frame{};
     for (std::size_t i = 0; i < frame.size(); ++i) frame[i] = input[i];
-    std::array<std::uint8_t, nexus::link_mdu> plain{};
-    (void)n->receive(0, std::span(frame).first(input[0] % frame.size()), nexus::timestamp::from_ms(2000), plain);
+    (void)n->receive(0, std::span(frame).first(input[0] % frame.size()), nexus::timestamp::from_ms(2000));
+    const auto plain = std::span(frame).subspan(1, input[1] % 64);
     nexus::truncated_hash target{};
     for (std::size_t i = 0; i < target.size(); ++i) target[i] = input[i + 1];
     if (auto l = n->open_link(target, nexus::timestamp::from_ms(3000))) (void)n->send(*l, plain, nexus::timestamp::from_ms(3001));
-    (void)n->poll(nexus::timestamp::from_ms(4000));
+    for (auto ev = n->poll(nexus::timestamp::from_ms(4000)); ev.kind != nexus::node_event_kind::none;
+         ev = n->poll(nexus::timestamp::from_ms(4000)))
+        sink = ev.data.empty() ? 0 : ev.data[0];
     std::array<std::uint8_t, nexus::wire::mtu> out{};
     for (;;) {
         auto o = n->pop_outgoing(nexus::timestamp::from_ms(4000), out);

@@ -25,21 +25,21 @@ public:
     key_set(std::uint8_t id, g::tier t) : id_(id), tier_(t) {}
     std::uint8_t id() const noexcept override { return id_; }
     g::tier kind_tier() const noexcept override { return tier_; }
-    std::size_t item_count() const noexcept override { return keys.size(); }
-    void summarise(g::bloom_span& filter) const noexcept override {
+    std::size_t item_count(const g::round_context&) const noexcept override { return keys.size(); }
+    void summarise(const g::round_context&, g::bloom_span& filter) const noexcept override {
         for (const key& k : keys) filter.insert(k);
     }
-    bool delta(const g::bloom_view& peer, g::delta_sink& out) const noexcept override {
+    bool delta(g::round_context&, const g::bloom_view& peer, g::delta_sink& out) const noexcept override {
         for (const key& k : keys)
             if (!peer.maybe_contains(k) && !out.put(k)) return false;
         return true;
     }
-    nexus::result<void> check(std::span<const std::uint8_t> item) const noexcept override {
+    nexus::result<void> check(const g::round_context&, std::span<const std::uint8_t> item) const noexcept override {
         if (item.size() != 32) return nexus::fail(nexus::error::invalid_length);
         if (item[0] == 0xFF) return nexus::fail(nexus::error::auth_failed);
         return nexus::ok();
     }
-    nexus::result<void> merge(std::span<const std::uint8_t> item) noexcept override {
+    nexus::result<void> merge(const g::round_context&, std::span<const std::uint8_t> item) noexcept override {
         NEXUS_FUZZ_CHECK(item.size() == 32 && item[0] != 0xFF);  // only checked items arrive
         key k{};
         std::copy(item.begin(), item.end(), k.begin());
@@ -73,14 +73,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     // As a received delta: all or nothing.
     const auto before_r = routing.keys, before_t = trust.keys;
-    if (!mux.receive_delta(in)) NEXUS_FUZZ_CHECK(routing.keys == before_r && trust.keys == before_t);
+    if (!mux.receive_delta(g::round_context{}, in)) NEXUS_FUZZ_CHECK(routing.keys == before_r && trust.keys == before_t);
 
     // As a received summary: a rejected one spends nothing.
     const auto now = nexus::timestamp::from_ms(1'000);
     g::budget b(50'000, now);
     const auto avail_before = b.available(g::tier::routing, now);
     std::array<std::uint8_t, 512> out{};
-    if (!mux.answer_summary(in, out, b, now)) NEXUS_FUZZ_CHECK(b.available(g::tier::routing, now) == avail_before);
+    g::round_context rc{now};
+    if (!mux.answer_summary(rc, in, out, b)) NEXUS_FUZZ_CHECK(b.available(g::tier::routing, now) == avail_before);
 
     // As a serialised filter.
     if (auto v = g::bloom_view::decode_exact(in)) {

@@ -33,6 +33,13 @@ using key = std::array<std::uint8_t, 32>;
 
 timestamp at(std::uint64_t ms) { return timestamp::from_ms(ms); }
 
+// A fresh call context at time t (answer_summary writes its resumption cursor into it).
+g::round_context& rc_at(timestamp t) {
+    static g::round_context c;
+    c = g::round_context{t};
+    return c;
+}
+
 // The toy kind: a grow-only set of 32-byte keys (a CRDT: merge = union). Storage is reserved up
 // front so the round itself can be checked for allocations.
 class key_set final : public g::state_kind {
@@ -41,21 +48,21 @@ public:
 
     std::uint8_t id() const noexcept override { return id_; }
     g::tier kind_tier() const noexcept override { return tier_; }
-    std::size_t item_count() const noexcept override { return keys_.size(); }
-    void summarise(g::bloom_span& filter) const noexcept override {
+    std::size_t item_count(const g::round_context&) const noexcept override { return keys_.size(); }
+    void summarise(const g::round_context&, g::bloom_span& filter) const noexcept override {
         for (const key& k : keys_) filter.insert(k);
     }
-    bool delta(const g::bloom_view& peer, g::delta_sink& out) const noexcept override {
+    bool delta(g::round_context&, const g::bloom_view& peer, g::delta_sink& out) const noexcept override {
         for (const key& k : keys_)
             if (!peer.maybe_contains(k) && !out.put(k)) return false;
         return true;
     }
-    nexus::result<void> check(std::span<const std::uint8_t> item) const noexcept override {
+    nexus::result<void> check(const g::round_context&, std::span<const std::uint8_t> item) const noexcept override {
         if (item.size() != 32) return nexus::fail(error::invalid_length);
         if (item[0] == 0xFF) return nexus::fail(error::auth_failed);  // "bad signature"
         return nexus::ok();
     }
-    nexus::result<void> merge(std::span<const std::uint8_t> item) noexcept override {
+    nexus::result<void> merge(const g::round_context&, std::span<const std::uint8_t> item) noexcept override {
         key k{};
         std::copy(item.begin(), item.end(), k.begin());
         if (!contains(k)) {
@@ -140,17 +147,17 @@ struct exchange_result {
 exchange_result exchange(peer& from, peer& to, timestamp now, std::uint32_t salt) {
     static std::array<std::uint8_t, 65536> sbuf, dbuf;
     exchange_result x;
-    auto s = from.round.make_summary(sbuf, from.budget, now, salt);
+    auto s = from.round.make_summary(g::round_context{now}, sbuf, from.budget, salt);
     REQUIRE(s);
     x.summary = *s;
     if (s->bytes == 0) return x;
     from.account(std::span(sbuf).first(s->bytes));
-    auto a = to.round.answer_summary(std::span(sbuf).first(s->bytes), dbuf, to.budget, now);
+    auto a = to.round.answer_summary(rc_at(now), std::span(sbuf).first(s->bytes), dbuf, to.budget);
     REQUIRE(a);
     x.answer = *a;
     if (a->bytes == 0) return x;
     to.account(std::span(dbuf).first(a->bytes));
-    auto m = from.round.receive_delta(std::span(dbuf).first(a->bytes));
+    auto m = from.round.receive_delta(g::round_context{}, std::span(dbuf).first(a->bytes));
     REQUIRE(m);
     x.merged = *m;
     return x;
@@ -176,7 +183,7 @@ TEST_CASE("round: message layouts, by hand") {
     // Only kind 1 has an item; every kind gets a filter (1 byte when empty), tier 1 first:
     // 01 01 05 | 01 01 04030201 0200 <2 bytes> | 05 01 04030201 0100 00 | 02 ... | 03 ... | 04 ...
     std::array<std::uint8_t, 256> out{};
-    auto s = a.round.make_summary(out, a.budget, at(0), 0x01020304u);
+    auto s = a.round.make_summary(g::round_context{at(0)}, out, a.budget, 0x01020304u);
     REQUIRE(s);
     CHECK(s->sections == 5);
     CHECK(s->bytes == 3 + (1 + 7 + 2) + 4 * (1 + 7 + 1));
@@ -191,15 +198,15 @@ TEST_CASE("round: message layouts, by hand") {
 
     // b knows nothing: its answer is empty. a answers b's all-zero summary with the one key:
     // 02 01 01 | 01 | 0100 | 2000 | key
-    auto sb = b.round.make_summary(out, b.budget, at(0), 7);
+    auto sb = b.round.make_summary(g::round_context{at(0)}, out, b.budget, 7);
     REQUIRE(sb);
     std::array<std::uint8_t, 256> d{};
-    auto ans = a.round.answer_summary(std::span(out).first(sb->bytes), d, a.budget, at(0));
+    auto ans = a.round.answer_summary(rc_at(at(0)), std::span(out).first(sb->bytes), d, a.budget);
     REQUIRE(ans);
     CHECK(ans->bytes == 3 + 3 + 2 + 32);
     CHECK(to_hex(std::span(d).first(8)) == "0201010101002000");
     CHECK(to_hex(std::span(d).subspan(8, 32)) == to_hex(k));
-    auto m = b.round.receive_delta(std::span(d).first(ans->bytes));
+    auto m = b.round.receive_delta(g::round_context{}, std::span(d).first(ans->bytes));
     REQUIRE(m);
     CHECK(m->items_merged == 1);
     CHECK(b.kind(0).contains(k));
@@ -258,7 +265,7 @@ TEST_CASE("round: two peers converge to the union within budget") {
         CHECK(rounds <= 3);
         check_under_budget(a, bps, now);
         check_under_budget(b, bps, now);
-        CHECK(a.kind(4).item_count() == 0);
+        CHECK(a.kind(4).item_count(g::round_context{}) == 0);
     }
 }
 
@@ -300,7 +307,7 @@ TEST_CASE("round: constrained link — tier 3 pulled on demand") {
     nexus::test::rng r(5);
     for (int i = 0; i < 3; ++i) b.kind(2).add(random_key(r));
     auto x = exchange(a, b, at(0), 1);
-    CHECK(a.kind(2).item_count() == 0);
+    CHECK(a.kind(2).item_count(g::round_context{}) == 0);
     a.kind(2).want_ = true;  // the application needs capabilities now
     x = exchange(a, b, at(60'000), 2);
     CHECK(x.summary.skipped_pull_only == 1);  // tier 4 still not wanted
@@ -317,18 +324,18 @@ TEST_CASE("round: a new node catches up tier by tier, tier 1 first") {
     // Round 1: every filter of the new node is all-zero; only tier 1 is served.
     auto x = exchange(fresh, veteran, at(0), 1);
     CHECK(x.answer.deferred_catch_up == 3);
-    CHECK(fresh.kind(0).item_count() == 40);
-    CHECK(fresh.kind(1).item_count() == 0);
-    CHECK(fresh.kind(2).item_count() == 0);
-    CHECK(fresh.kind(3).item_count() == 0);
+    CHECK(fresh.kind(0).item_count(g::round_context{}) == 40);
+    CHECK(fresh.kind(1).item_count(g::round_context{}) == 0);
+    CHECK(fresh.kind(2).item_count(g::round_context{}) == 0);
+    CHECK(fresh.kind(3).item_count(g::round_context{}) == 0);
     // Round 2: tier 2, then 3, then 4.
     x = exchange(fresh, veteran, at(60'000), 2);
     CHECK(x.answer.deferred_catch_up == 2);
-    CHECK(fresh.kind(1).item_count() == 40);
-    CHECK(fresh.kind(2).item_count() == 0);
+    CHECK(fresh.kind(1).item_count(g::round_context{}) == 40);
+    CHECK(fresh.kind(2).item_count(g::round_context{}) == 0);
     x = exchange(fresh, veteran, at(120'000), 3);
-    CHECK(fresh.kind(2).item_count() == 40);
-    CHECK(fresh.kind(3).item_count() == 0);
+    CHECK(fresh.kind(2).item_count(g::round_context{}) == 40);
+    CHECK(fresh.kind(3).item_count(g::round_context{}) == 0);
     x = exchange(fresh, veteran, at(180'000), 4);
     CHECK(x.answer.deferred_catch_up == 0);
     for (std::size_t k = 0; k < 4; ++k) CHECK(fresh.kind(k).as_set() == veteran.kind(k).as_set());
@@ -342,19 +349,19 @@ TEST_CASE("round: a catch-up larger than one budget spreads over rounds") {
     for (int i = 0; i < 10; ++i) veteran.kind(1).add(random_key(r));
     auto x = exchange(fresh, veteran, at(0), 1);
     CHECK_FALSE(x.answer.complete);
-    CHECK(fresh.kind(0).item_count() > 0);
-    CHECK(fresh.kind(0).item_count() < 150);
+    CHECK(fresh.kind(0).item_count(g::round_context{}) > 0);
+    CHECK(fresh.kind(0).item_count(g::round_context{}) < 150);
     int rounds = 1;
     std::uint64_t now = 0;
-    while (fresh.kind(0).item_count() < 150 && rounds < 20) {
+    while (fresh.kind(0).item_count(g::round_context{}) < 150 && rounds < 20) {
         now += 60'000;
         exchange(fresh, veteran, at(now), static_cast<std::uint32_t>(rounds + 1));
         ++rounds;
     }
-    CHECK(fresh.kind(0).item_count() == 150);
+    CHECK(fresh.kind(0).item_count(g::round_context{}) == 150);
     CHECK(rounds >= 3);
     // Tier 2 is served as soon as the tier-1 filter stopped being all-zero (round 2).
-    CHECK(fresh.kind(1).item_count() == 10);
+    CHECK(fresh.kind(1).item_count(g::round_context{}) == 10);
     check_under_budget(veteran, bps, now);
 }
 
@@ -366,9 +373,9 @@ TEST_CASE("round: malformed and forged deltas are rejected with state unchanged"
     a.kind(0).add(random_key(r));  // non-empty filters: a normal round, not a catch-up
     a.kind(1).add(random_key(r));
     std::array<std::uint8_t, 4096> sbuf{}, dbuf{};
-    auto s = a.round.make_summary(sbuf, a.budget, at(0), 3);
+    auto s = a.round.make_summary(g::round_context{at(0)}, sbuf, a.budget, 3);
     REQUIRE(s);
-    auto ans = b.round.answer_summary(std::span(sbuf).first(s->bytes), dbuf, b.budget, at(0));
+    auto ans = b.round.answer_summary(rc_at(at(0)), std::span(sbuf).first(s->bytes), dbuf, b.budget);
     REQUIRE(ans);
     const bytes good(dbuf.begin(), dbuf.begin() + static_cast<std::ptrdiff_t>(ans->bytes));
     // Layout: 02 01 02 | 01 0500 5×(2000 key) | 02 0300 3×(2000 key)
@@ -385,14 +392,14 @@ TEST_CASE("round: malformed and forged deltas are rejected with state unchanged"
         return true;
     };
     auto expect = [&](bytes m, error e) {
-        auto res = a.round.receive_delta(m);
+        auto res = a.round.receive_delta(g::round_context{}, m);
         REQUIRE_FALSE(res);
         CHECK(res.error() == e);
         CHECK(unchanged());
     };
 
     for (std::size_t len = 0; len < good.size(); ++len) {
-        auto res = a.round.receive_delta(std::span(good).first(len));
+        auto res = a.round.receive_delta(g::round_context{}, std::span(good).first(len));
         REQUIRE_FALSE(res);
         CHECK(unchanged());
         CHECK(res.error() == error::truncated);
@@ -422,7 +429,7 @@ TEST_CASE("round: malformed and forged deltas are rejected with state unchanged"
     expect(m, error::out_of_range);
     m = good;
     nexus::store16_le(m.data() + 6, 31);  // the kind rejects a 31-byte key: the later bytes misparse
-    CHECK_FALSE(a.round.receive_delta(m));
+    CHECK_FALSE(a.round.receive_delta(g::round_context{}, m));
     CHECK(unchanged());
     // A forged item (bad "signature") in the last section: nothing of the message is merged.
     m = good;
@@ -438,10 +445,10 @@ TEST_CASE("round: malformed and forged deltas are rejected with state unchanged"
             for (std::size_t f = 0, nf = 1 + r.below(3); f < nf; ++f)
                 m[r.below(m.size())] ^= static_cast<std::uint8_t>(1 + r.below(255));
             if (r.below(4) == 0) m.resize(r.below(m.size()));
-            auto res = c.round.receive_delta(m);
+            auto res = c.round.receive_delta(g::round_context{}, m);
             for (std::size_t k = 0; k < 5; ++k) {
-                if (!res) REQUIRE(c.kind(k).item_count() == sizes[k]);
-                sizes[k] = c.kind(k).item_count();
+                if (!res) REQUIRE(c.kind(k).item_count(g::round_context{}) == sizes[k]);
+                sizes[k] = c.kind(k).item_count(g::round_context{});
             }
         }
     }
@@ -451,7 +458,7 @@ TEST_CASE("round: malformed and forged deltas are rejected with state unchanged"
     with_unknown[2] = 3;
     const std::array<std::uint8_t, 8> extra = {0x63, 0x01, 0x00, 0x03, 0x00, 0xAA, 0xBB, 0xCC};
     with_unknown.insert(with_unknown.end(), extra.begin(), extra.end());
-    auto ok = a.round.receive_delta(with_unknown);
+    auto ok = a.round.receive_delta(g::round_context{}, with_unknown);
     REQUIRE(ok);
     CHECK(ok->unknown_kinds == 1);
     CHECK(ok->unknown_items == 1);
@@ -469,18 +476,18 @@ TEST_CASE("round: malformed summaries are rejected and spend nothing") {
     nexus::test::rng r(31);
     for (int i = 0; i < 10; ++i) b.kind(0).add(random_key(r));
     std::array<std::uint8_t, 4096> sbuf{}, dbuf{};
-    auto s = a.round.make_summary(sbuf, a.budget, at(0), 3);
+    auto s = a.round.make_summary(g::round_context{at(0)}, sbuf, a.budget, 3);
     REQUIRE(s);
     const bytes good(sbuf.begin(), sbuf.begin() + static_cast<std::ptrdiff_t>(s->bytes));
     const auto spent = b.budget.total_bytes_sent();
     auto expect = [&](const bytes& m, error e) {
-        auto res = b.round.answer_summary(m, dbuf, b.budget, at(0));
+        auto res = b.round.answer_summary(rc_at(at(0)), m, dbuf, b.budget);
         REQUIRE_FALSE(res);
         CHECK(res.error() == e);
         CHECK(b.budget.total_bytes_sent() == spent);
     };
     for (std::size_t len = 0; len < good.size(); ++len) {
-        auto res = b.round.answer_summary(std::span(good).first(len), dbuf, b.budget, at(0));
+        auto res = b.round.answer_summary(rc_at(at(0)), std::span(good).first(len), dbuf, b.budget);
         REQUIRE_FALSE(res);
         CHECK(b.budget.total_bytes_sent() == spent);
     }
@@ -514,7 +521,7 @@ TEST_CASE("round: malformed summaries are rejected and spend nothing") {
     m[2] = static_cast<std::uint8_t>(m[2] + 1);
     const std::array<std::uint8_t, 9> extra = {0x63, 0x01, 0, 0, 0, 0, 0x01, 0x00, 0x00};
     m.insert(m.end(), extra.begin(), extra.end());
-    auto res = b.round.answer_summary(m, dbuf, b.budget, at(0));
+    auto res = b.round.answer_summary(rc_at(at(0)), m, dbuf, b.budget);
     REQUIRE(res);
     CHECK(res->unknown_kinds == 1);
     CHECK(res->items == 10);
@@ -562,11 +569,11 @@ TEST_CASE("round: no allocation in a round") {
     nexus::result<g::summary_report> s;
     nexus::result<g::answer_report> ans;
     nexus::result<g::merge_report> m;
-    NEXUS_CHECK_NO_ALLOC(s = a.round.make_summary(sbuf, a.budget, at(0), 1));
+    NEXUS_CHECK_NO_ALLOC(s = a.round.make_summary(g::round_context{at(0)}, sbuf, a.budget, 1));
     REQUIRE(s);
-    NEXUS_CHECK_NO_ALLOC(ans = b.round.answer_summary(std::span(sbuf).first(s->bytes), dbuf, b.budget, at(0)));
+    NEXUS_CHECK_NO_ALLOC(ans = b.round.answer_summary(rc_at(at(0)), std::span(sbuf).first(s->bytes), dbuf, b.budget));
     REQUIRE(ans);
-    NEXUS_CHECK_NO_ALLOC(m = a.round.receive_delta(std::span(dbuf).first(ans->bytes)));
+    NEXUS_CHECK_NO_ALLOC(m = a.round.receive_delta(g::round_context{}, std::span(dbuf).first(ans->bytes)));
     REQUIRE(m);
     CHECK(m->items_merged == 50);
 }

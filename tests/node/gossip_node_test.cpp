@@ -6,7 +6,8 @@
 // a replayed packet, an old counter and a second session re-signed with the sender's own key, and
 // adverts about destinations never announced or from the future. Also: a valid advert from a
 // signed neighbour is merged (the positive control), an offer whose path (its node bloom) holds
-// the receiver is held as suspect and not used while a trusted path exists, and the path bloom
+// the receiver is held as suspect and not used while a trusted path exists, an offer that comes
+// before its announce waits for it (5 minutes at most), and the path bloom
 // itself behaves as its layout says (bits from the identity hash's first four bytes).
 #include <doctest/doctest.h>
 
@@ -74,8 +75,7 @@ struct pair_mesh {
                     const bytes frame(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(o->size));
                     node_t* to = n == &a ? &b : &a;
                     if (n == &a) from_a.push_back(frame);
-                    std::array<std::uint8_t, nexus::link_mdu> plain{};
-                    auto r = to->receive(0, frame, now, plain);
+                    auto r = to->receive(0, frame, now);
                     if (!r && to == &b) errors_b.push_back(r.error());
                 }
             }
@@ -191,8 +191,7 @@ TEST_CASE("gossip node: forged, malformed and replayed gossip is refused without
     m.pump(at(61'000));  // a second round: counters have moved on
     REQUIRE(m.b.route(m.dest_a, at(61'000)) != nullptr);
     const timestamp now = at(62'000);
-    std::array<std::uint8_t, nexus::link_mdu> plain{};
-    auto deliver = [&](const bytes& f) { return m.b.receive(0, f, now, plain); };
+    auto deliver = [&](const bytes& f) { return m.b.receive(0, f, now); };
 
     // The last gossip packet A sent, for tampering.
     bytes last;
@@ -291,12 +290,11 @@ TEST_CASE("gossip node: adverts are checked against verified announces; a path b
     pair_mesh m;
     m.pump(at(0));
     const timestamp now = at(2000);
-    std::array<std::uint8_t, nexus::link_mdu> plain{};
     nexus::seeded_random rm{99};
     const auto mallory = nexus::node_identity::generate(rm);
     std::uint32_t counter = 1;
     auto send = [&](const nexus::routing::advert& a) {
-        return m.b.receive(0, sealed(mallory, 5, counter++, delta_of({advert_bytes(a)})), now, plain);
+        return m.b.receive(0, sealed(mallory, 5, counter++, delta_of({advert_bytes(a)})), now);
     };
 
     SUBCASE("a destination never announced: refused, no route") {
@@ -307,12 +305,16 @@ TEST_CASE("gossip node: adverts are checked against verified announces; a path b
         CHECK(m.b.stats().adverts_refused == refused + 1);
         CHECK(m.b.routes().paths(ghost).empty());
     }
-    SUBCASE("a Lamport time beyond the destination's last announce: refused") {
+    SUBCASE("a Lamport time beyond the destination's last announce counts only at the announce's") {
+        // The neighbour cannot make its offer newer than what we verified: it is held at the Lamport
+        // time of the announce we have, so a later verified announce still supersedes it.
         const auto lamport = m.b.routes().paths(m.dest_a)[0].lamport;
-        const auto refused = m.b.stats().adverts_refused;
-        REQUIRE(send({m.dest_a, lamport + 1, {0, 5, 100, 2}, path_of({mallory.hash()})}).has_value());
-        CHECK(m.b.stats().adverts_refused == refused + 1);
-        CHECK(m.b.routes().find(m.dest_a, nexus::routing::next_hop{0, mallory.hash()}) == nullptr);
+        REQUIRE(send({m.dest_a, lamport + 1000, {0, 5, 100, 2}, path_of({mallory.hash(), m.a.self().hash()})})
+                    .has_value());
+        const auto* e = m.b.routes().find(m.dest_a, nexus::routing::next_hop{0, mallory.hash()});
+        REQUIRE(e != nullptr);
+        CHECK(e->lamport == lamport);
+        CHECK(m.b.known(m.dest_a)->lamport == lamport);
     }
     SUBCASE("a valid offer from a signed neighbour is merged (positive control)") {
         const auto lamport = m.b.routes().paths(m.dest_a)[0].lamport;
@@ -355,10 +357,9 @@ TEST_CASE("gossip node: a forged announce is refused and changes no route") {
     for (const auto& f : m.from_a)
         if ((f[0] & 3) == 1) ann = f;  // A's announce
     REQUIRE(!ann.empty());
-    std::array<std::uint8_t, nexus::link_mdu> plain{};
     bytes forged = ann;
     forged[forged.size() / 2] ^= 0x10;  // inside the signed part
-    auto r = m.b.receive(0, forged, at(500), plain);
+    auto r = m.b.receive(0, forged, at(500));
     REQUIRE(!r);
     CHECK(m.b.stats().announces_rejected == 1);
     CHECK(snapshot(m.b) == before);
@@ -384,4 +385,56 @@ TEST_CASE("gossip node: the path bloom of an advert") {
     CHECK(nexus::routing::path_bloom_contains(p, b));
     CHECK(nexus::routing::path_bloom_contains(nexus::routing::unknown_path(), a));
     CHECK(nexus::routing::advert_size == 16 + 8 + 6 + 32);
+}
+
+TEST_CASE("gossip node: an offer that comes before its announce is merged when the announce arrives") {
+    // docs/routing.md: an offer for a destination whose announce has not been accepted yet (held by
+    // ingress control, or still on its way) waits and is merged once the announce is learned.
+    pair_mesh m;
+    m.pump(at(0));
+    nexus::seeded_random rc{77}, rm{99};
+    const auto carol = nexus::node_identity::generate(rc);
+    const auto mallory = nexus::node_identity::generate(rm);
+    nexus::wire::announce_params params;
+    params.name = nexus::make_name_hash<P>("nexus.test.carol");
+    params.random = nexus::wire::make_random_hash(rc, 4321);  // emitted at 4,321 s: its Lamport time
+    std::array<std::uint8_t, nexus::wire::mtu> out{};
+    const std::size_t n = nexus::wire::build_announce(carol, params, out).value();
+    const bytes announce(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n));
+    const truncated_hash dest_c = carol.destination_hash(params.name);
+
+    const timestamp now = at(2000);
+    const nexus::routing::next_hop via_mallory{0, mallory.hash()};
+    const auto refused = m.b.stats().adverts_refused;
+    REQUIRE(m.b.receive(0, sealed(mallory, 5, 1, delta_of({advert_bytes({dest_c, 4321, {64, 9, 100, 2},
+                                                                          path_of({mallory.hash(), carol.hash()})})})),
+                        now)
+                .has_value());
+    CHECK(m.b.stats().adverts_refused == refused + 1);  // no announce yet: not merged...
+    CHECK(m.b.routes().find(dest_c, via_mallory) == nullptr);
+
+    REQUIRE(m.b.receive(0, announce, now + nexus::duration::seconds(1)).has_value());  // ...until it comes
+    REQUIRE(m.b.known(dest_c) != nullptr);
+    const auto* e = m.b.routes().find(dest_c, via_mallory);
+    REQUIRE(e != nullptr);
+    CHECK(e->cost.cumulative_cost == 64);
+    CHECK(e->cost.hop_count == 2);
+    CHECK(e->lamport == 4321);
+
+    // One from a neighbour for a destination that never announces is dropped after its lifetime
+    // (5 minutes), not merged by a much later announce.
+    nexus::seeded_random rd{55};
+    const auto dave = nexus::node_identity::generate(rd);
+    params.name = nexus::make_name_hash<P>("nexus.test.dave");
+    params.random = nexus::wire::make_random_hash(rd, 100);
+    const std::size_t n2 = nexus::wire::build_announce(dave, params, out).value();
+    const bytes late(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n2));
+    const truncated_hash dest_d = dave.destination_hash(params.name);
+    REQUIRE(m.b.receive(0, sealed(mallory, 5, 2, delta_of({advert_bytes({dest_d, 100, {64, 9, 100, 2},
+                                                                          path_of({mallory.hash(), dave.hash()})})})),
+                        now)
+                .has_value());
+    REQUIRE(m.b.receive(0, late, now + nexus::duration::minutes(6)).has_value());
+    REQUIRE(m.b.known(dest_d) != nullptr);
+    CHECK(m.b.routes().find(dest_d, via_mallory) == nullptr);
 }

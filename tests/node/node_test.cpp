@@ -63,16 +63,24 @@ struct mesh {
     std::vector<nexus::error>& errors_of(node_t* n) { return n == &a ? errors_a : n == &b ? errors_b : errors_c; }
 
     void deliver(wire_end to, const bytes& frame, timestamp now) {
-        std::array<std::uint8_t, nexus::link_mdu> plain{};
-        auto ev = to.node->receive(to.iface, frame, now, plain);
-        if (!ev) {
-            errors_of(to.node).push_back(ev.error());
+        auto r = to.node->receive(to.iface, frame, now);
+        if (!r) {
+            errors_of(to.node).push_back(r.error());
             return;
         }
-        if (ev->kind == node_event_kind::link_data) {
-            (to.node == &a ? data_a : data_b).emplace_back(ev->data.begin(), ev->data.end());
+        drain(to.node, now);
+    }
+
+    // Takes every event the node has for its application (link data copied: an event's data lives
+    // only until the next poll).
+    void drain(node_t* n, timestamp now) {
+        for (;;) {
+            const auto ev = n->poll(now);
+            if (ev.kind == node_event_kind::none) break;
+            if (ev.kind == node_event_kind::link_data)
+                (n == &a ? data_a : data_b).emplace_back(ev.data.begin(), ev.data.end());
+            events_of(n).push_back(ev);
         }
-        if (ev->kind != node_event_kind::none) events_of(to.node).push_back(*ev);
     }
 
     // Moves every queued packet across the cables until the mesh is quiet.
@@ -80,11 +88,7 @@ struct mesh {
         for (int round = 0; round < 10000; ++round) {
             bool moved = false;
             for (node_t* n : {&a, &c, &b}) {
-                for (;;) {
-                    const auto ev = n->poll(now);
-                    if (ev.kind == node_event_kind::none) break;
-                    events_of(n).push_back(ev);
-                }
+                drain(n, now);
                 std::array<std::uint8_t, wire::mtu> buf{};
                 auto o = n->pop_outgoing(now, buf);
                 REQUIRE(o);
@@ -118,15 +122,16 @@ TEST_CASE("node: announces cross the bridge as HEADER_2 with the bridge's identi
     REQUIRE(m.b.announce(m.dest_b, at(0)));
     m.run(at(0));
     // B's announce reached A through C: path 2 hops via C, on A's only interface.
-    const auto* path = m.a.path(m.dest_b);
+    const auto* path = m.a.route(m.dest_b, at(0));
     REQUIRE(path != nullptr);
-    CHECK(path->hops == 2);
-    CHECK(path->next_hop == m.c.self().hash());
-    CHECK(path->public_key == m.b.self().public_key());
-    const auto* direct = m.c.path(m.dest_b);
+    CHECK(path->cost.hop_count == 2);
+    CHECK(path->hop.address == m.c.self().hash());
+    REQUIRE(m.a.known(m.dest_b) != nullptr);
+    CHECK(m.a.known(m.dest_b)->public_key == m.b.self().public_key());
+    const auto* direct = m.c.route(m.dest_b, at(0));
     REQUIRE(direct != nullptr);
-    CHECK(direct->hops == 1);
-    CHECK(direct->next_hop == nexus::truncated_hash{});
+    CHECK(direct->cost.hop_count == 1);
+    CHECK(direct->hop.address == m.b.self().hash());  // the destination's own node: a neighbour
     // On the wire: the original (19-byte header) and the rebroadcast (35-byte header), same data.
     REQUIRE(m.captured.size() == 2);
     const bytes& orig = m.captured[0];
@@ -218,7 +223,7 @@ TEST_CASE("node: forged announces, bad proofs and replayed link packets are refu
     CHECK(m.c.stats().announces_rejected == 1);
     m.run(at(1));
     CHECK(m.captured.size() == before);  // not forwarded
-    CHECK(m.a.path(m.dest_b)->public_key == m.b.self().public_key());
+    CHECK(m.a.known(m.dest_b)->public_key == m.b.self().public_key());
 
     // Mallory announces her own destination named like B's: valid, but a different address.
     auto link_id = m.a.open_link(m.dest_b, at(10));
@@ -264,10 +269,14 @@ TEST_CASE("node: forged announces, bad proofs and replayed link packets are refu
 
 TEST_CASE("node: errors and housekeeping") {
     mesh m;
-    std::array<std::uint8_t, nexus::link_mdu> plain{};
-    CHECK(m.a.receive(9, bytes(30), at(0), plain).error() == error::invalid_argument);  // no such interface
-    CHECK(m.a.receive(0, bytes(5), at(0), plain).error() == error::truncated);
-    CHECK(m.a.open_link(m.dest_b, at(0)).error() == error::not_found);  // no announce seen yet
+    CHECK(m.a.receive(9, bytes(30), at(0)).error() == error::invalid_argument);  // no such interface
+    CHECK(m.a.receive(0, bytes(5), at(0)).error() == error::truncated);
+    CHECK(m.a.open_link(m.dest_b, at(0)).error() == error::not_found);  // no announce seen yet...
+    std::array<std::uint8_t, wire::mtu> request{};  // ...so it asked for one: a path request (docs/wire/path_request.md)
+    const auto asked = m.a.pop_outgoing(at(0), request);
+    REQUIRE(asked.has_value());
+    CHECK(asked->size == wire::header_1_size + 2 * nexus::truncated_hash_size);
+    CHECK(std::equal(m.dest_b.begin(), m.dest_b.end(), request.begin() + wire::header_1_size));
     CHECK(m.b.add_destination(nexus::make_name_hash<P>("nexus.test.b")).error() == error::invalid_argument);
     CHECK(m.a.send(nexus::truncated_hash{}, bytes{1}, at(0)).error() == error::not_found);
     CHECK(m.a.announce(nexus::truncated_hash{}, at(0)).error() == error::not_found);
@@ -278,10 +287,13 @@ TEST_CASE("node: errors and housekeeping") {
     std::array<std::uint8_t, wire::mtu> full{};
     CHECK(m.a.pop_outgoing(at(0), full).value().size == wire::announce_min_packet);
 
-    // Paths expire after path_lifetime.
+    // Paths are active for 3 announce intervals (90 min), then stale (still used when there is no
+    // other) for one more; after that they are gone.
     REQUIRE(m.b.announce(m.dest_b, at(0)));
     m.run(at(0));
-    CHECK(m.a.open_link(m.dest_b, at(90 * 60 * 1000)).error() == nexus::error::not_found);
+    CHECK(m.a.route(m.dest_b, at(90 * 60 * 1000))->state == nexus::routing::route_state::active);
+    CHECK_FALSE(m.a.route(m.dest_b, at(90 * 60 * 1000))->active_at(at(90 * 60 * 1000)));
+    CHECK(m.a.open_link(m.dest_b, at(120 * 60 * 1000)).error() == nexus::error::not_found);
 
     // A link that times out is reported closed by poll() and freed.
     mesh n;

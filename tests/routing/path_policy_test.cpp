@@ -2,7 +2,8 @@
 // c*norm_latency, norm = value / max over the candidate set of DECODED values) against a brute-force
 // model written here in double precision: cost = round(2^(code / 16)) - 1 from std::exp2, ring
 // distances from unsigned __int128 (or long double limbs), weights as the exact decimals of the
-// spec. The fixed-point choice must be the double choice, or score within score_epsilon of it.
+// spec; latency as (worst hop + 1 ms) x hops and no ring term on a one-hop path (docs/routing.md).
+// The fixed-point choice must be the double choice, or score within score_epsilon of it.
 // MostReliable is checked against its lexicographic definition; hand cases pin each policy.
 #include <doctest/doctest.h>
 
@@ -59,6 +60,18 @@ double model_cost(std::uint16_t code) {
     return std::round(std::exp2(code / 16.0)) - 1.0;
 }
 
+/// A path's latency as scored (docs/routing.md): the wire carries only the worst hop, so the
+/// policy bounds the sum by (worst + 1 ms) x hops, a path of 0 or 1 hop counting as one.
+double model_latency(const routing::route_candidate& x) {
+    return (x.cost.worst_latency_ms + 1.0) * std::max(1, static_cast<int>(x.cost.hop_count));
+}
+
+/// The ring term: the next hop's distance to the destination, 0 on a one-hop path (the next hop is
+/// the destination's own node, whatever its address).
+double model_ring(const routing::route_candidate& x, const truncated_hash& dest) {
+    return x.cost.hop_count <= 1 ? 0.0 : model_distance(x.neighbour, dest);
+}
+
 struct model_weights {
     double ring, cost, latency, reliability;
 };
@@ -67,17 +80,16 @@ std::vector<double> model_scores(const std::vector<routing::route_candidate>& c,
                                  const model_weights& w) {
     double md = 0, mc = 0, ml = 0;
     for (const auto& x : c) {
-        md = std::max(md, model_distance(x.neighbour, dest));
+        md = std::max(md, model_ring(x, dest));
         mc = std::max(mc, model_cost(x.cost.cumulative_cost));
-        ml = std::max(ml, static_cast<double>(x.cost.worst_latency_ms));
+        ml = std::max(ml, model_latency(x));
     }
     const auto norm = [](double v, double m) { return m == 0 ? 0.0 : v / m; };
     std::vector<double> s;
     for (const auto& x : c) {
         const double r = x.reliability == 0 ? 128.0 : x.reliability;
-        s.push_back(w.ring * norm(model_distance(x.neighbour, dest), md) +
-                    w.cost * norm(model_cost(x.cost.cumulative_cost), mc) +
-                    w.latency * norm(x.cost.worst_latency_ms, ml) + w.reliability * (1.0 - r / 255.0));
+        s.push_back(w.ring * norm(model_ring(x, dest), md) + w.cost * norm(model_cost(x.cost.cumulative_cost), mc) +
+                    w.latency * norm(model_latency(x), ml) + w.reliability * (1.0 - r / 255.0));
     }
     return s;
 }
@@ -87,8 +99,8 @@ std::size_t model_most_reliable(const std::vector<routing::route_candidate>& c, 
     for (std::size_t i = 1; i < c.size(); ++i) {
         const auto key = [&](std::size_t k) {
             const int r = c[k].reliability == 0 ? 128 : c[k].reliability;
-            return std::make_tuple(-r, c[k].cost.cumulative_cost, c[k].cost.worst_latency_ms,
-                                   model_distance(c[k].neighbour, dest), c[k].cost.hop_count);
+            return std::make_tuple(-r, c[k].cost.cumulative_cost, model_latency(c[k]), model_ring(c[k], dest),
+                                   c[k].cost.hop_count);
         };
         if (key(i) < key(best)) best = i;
     }
@@ -161,8 +173,12 @@ TEST_CASE("path_policy: hand cases") {
     g[0].neighbour = addr(0, 1000);
     g[1].neighbour = addr(~0ull, ~0ull - 10);  // 11 before zero
     g[2].neighbour = addr(0x8000000000000000ull, 0);
+    for (auto& x : g) x.cost.hop_count = 4;  // the ring term scores multi-hop paths only
     CHECK(*routing::choose_next_hop(g, zero, routing::path_policy::balanced(0, 0, 0, 65535)) == 1);
     CHECK(*routing::choose_next_hop(g, zero, routing::path_policy::cheapest()) == 1);
+    // A one-hop path ends at its next hop: its ring term is 0, whatever the neighbour's address.
+    g[2].cost.hop_count = 1;
+    CHECK(*routing::choose_next_hop(g, zero, routing::path_policy::balanced(0, 0, 0, 65535)) == 2);
 
     // Unknown reliability counts as 128: it beats 100 and loses to 200.
     std::array<routing::route_candidate, 2> u{};

@@ -23,6 +23,7 @@
 #include "nexus/core/time.hpp"
 #include "nexus/gossip/bloom.hpp"
 #include "nexus/gossip/budget.hpp"
+#include "nexus/identity/hash_profile.hpp"
 
 namespace nexus::gossip {
 
@@ -71,6 +72,51 @@ private:
     std::size_t count_ = 0;
 };
 
+/// A delta message of one section, written outside a round: what a kind pushes between rounds when
+/// its state changed (the same bytes answer_summary would write for that kind alone). Put the items
+/// through sink(), then finish() writes the message header and section header and returns the
+/// message length (0 when no item went in).
+class single_delta {
+public:
+    static constexpr std::size_t header_bytes = message_header_bytes + delta_section_header_bytes;
+
+    /// `out` holds the whole message; items get what is left after the headers.
+    single_delta(std::uint8_t kind_id, std::span<std::uint8_t> out) noexcept
+        : kind_(kind_id),
+          out_(out),
+          sink_(out.size() > header_bytes ? out.subspan(header_bytes) : std::span<std::uint8_t>{},
+                out.size() > header_bytes ? out.size() - header_bytes : 0) {}
+
+    delta_sink& sink() noexcept { return sink_; }
+
+    std::size_t finish() noexcept {
+        if (sink_.items() == 0) return 0;
+        out_[0] = delta_message_type;
+        out_[1] = round_message_version;
+        out_[2] = 1;
+        out_[3] = kind_;
+        store16_le(out_.data() + 4, static_cast<std::uint16_t>(sink_.items()));
+        return header_bytes + sink_.bytes();
+    }
+
+private:
+    std::uint8_t kind_;
+    std::span<std::uint8_t> out_;
+    delta_sink sink_;
+};
+
+/// The context of one call into a state kind: when, with which neighbour, on which interface. The
+/// round passes it explicitly (a kind holds no hidden "current call" fields). `start` spreads the
+/// answers of several neighbours to one summary over different items; `cursor` is where a delta cut
+/// short by its packet resumes in the next packet of the same answer (the kind writes it).
+struct round_context {
+    timestamp now{};
+    truncated_hash peer{};    ///< the neighbour whose summary we answer or whose delta we merge
+    std::uint8_t iface = 0;   ///< the interface it was heard on / the answer goes out on
+    std::size_t start = 0;    ///< a random position to start a delta from
+    std::size_t cursor = 0;   ///< resumption point of a delta spread over several packets
+};
+
 /// One kind of gossiped state (routing entries, ledger records, capabilities, ...). Implemented
 /// by the owner of that state; the round holds a pointer, never a copy.
 class state_kind {
@@ -79,16 +125,16 @@ public:
     virtual std::uint8_t id() const noexcept = 0;
     virtual tier kind_tier() const noexcept = 0;
     /// Number of items the summary will insert (sizes the filter).
-    virtual std::size_t item_count() const noexcept = 0;
+    virtual std::size_t item_count(const round_context& ctx) const noexcept = 0;
     /// Inserts the key of every item held into `filter`.
-    virtual void summarise(bloom_span& filter) const noexcept = 0;
+    virtual void summarise(const round_context& ctx, bloom_span& filter) const noexcept = 0;
     /// Puts into `out` the items whose key `peer` does not (probably) hold, until `out` is full;
-    /// returns true when nothing the peer lacks was left out.
-    virtual bool delta(const bloom_view& peer, delta_sink& out) const noexcept = 0;
+    /// returns true when nothing the peer lacks was left out (then it resets ctx.cursor).
+    virtual bool delta(round_context& ctx, const bloom_view& peer, delta_sink& out) const noexcept = 0;
     /// Validates a received item (syntax, signatures, ...) without changing anything.
-    virtual result<void> check(std::span<const std::uint8_t> item) const noexcept = 0;
+    virtual result<void> check(const round_context& ctx, std::span<const std::uint8_t> item) const noexcept = 0;
     /// Merges a received item that passed check() (CRDT rules of the kind).
-    virtual result<void> merge(std::span<const std::uint8_t> item) noexcept = 0;
+    virtual result<void> merge(const round_context& ctx, std::span<const std::uint8_t> item) noexcept = 0;
     /// On a constrained link tiers 3–4 are pull-only: their summary (a pull request) is sent
     /// only while the kind wants data.
     virtual bool wants_pull() const noexcept { return false; }
@@ -150,8 +196,9 @@ public:
     /// Writes this node's summary into `out`: one filter per kind, tier 1 first, each sized for
     /// ≤ 1 % FPR (capped at 256 bytes on a constrained link and at half the tier's bucket, so the
     /// deltas keep the other half) and charged to its tier. `salt` should change every round.
-    result<summary_report> make_summary(std::span<std::uint8_t> out, budget& b, timestamp now,
+    result<summary_report> make_summary(const round_context& ctx, std::span<std::uint8_t> out, budget& b,
                                         std::uint32_t salt) noexcept {
+        const timestamp now = ctx.now;
         summary_report rep;
         if (out.size() < message_header_bytes) return fail(error::buffer_too_small);
         std::size_t pos = message_header_bytes;
@@ -176,7 +223,7 @@ public:
                     ++rep.skipped_space;
                     continue;
                 }
-                std::size_t size = bloom_bytes_for(k->item_count(), b.max_filter_bytes());
+                std::size_t size = bloom_bytes_for(k->item_count(ctx), b.max_filter_bytes());
                 size = std::min<std::size_t>(size, static_cast<std::size_t>(half - overhead));
                 size = std::min(size, out.size() - pos - summary_section_overhead);
                 if (!b.try_spend(t, overhead + size, now, pull_only ? direction::pull : direction::push)) {
@@ -190,7 +237,7 @@ public:
                 (void)w.u16_le(static_cast<std::uint16_t>(size));
                 pos += summary_section_overhead;
                 auto filter = bloom_span::make(out.subspan(pos, size), salt);
-                if (filter) k->summarise(*filter);
+                if (filter) k->summarise(ctx, *filter);
                 pos += size;
                 ++count;
             }
@@ -210,8 +257,9 @@ public:
     /// items of, only the lowest tier is served this round. A malformed summary is an error
     /// (truncated, unsupported version, bad_encoding for a wrong type or a repeated kind,
     /// invalid_length for trailing bytes, the filter's own errors) and spends nothing.
-    result<answer_report> answer_summary(std::span<const std::uint8_t> summary, std::span<std::uint8_t> out,
-                                         budget& b, timestamp now) const noexcept {
+    result<answer_report> answer_summary(round_context& ctx, std::span<const std::uint8_t> summary,
+                                         std::span<std::uint8_t> out, budget& b) const noexcept {
+        const timestamp now = ctx.now;
         struct section {
             state_kind* kind;
             bloom_view filter;
@@ -241,7 +289,7 @@ public:
 
         std::uint8_t catch_up = tier_count + 1;
         for (const section& s : sections)
-            if (s.filter.is_empty() && s.kind->item_count() > 0)
+            if (s.filter.is_empty() && s.kind->item_count(ctx) > 0)
                 catch_up = std::min(catch_up, static_cast<std::uint8_t>(s.kind->kind_tier()));
 
         std::size_t pos = message_header_bytes;
@@ -260,13 +308,13 @@ public:
                 const std::size_t space = out.size() > pos ? out.size() - pos : 0;
                 if (avail < overhead + item_prefix_bytes + 1 || out.size() < message_header_bytes ||
                     space < delta_section_header_bytes + item_prefix_bytes + 1) {
-                    if (s.kind->item_count() > 0) ++rep.skipped_budget;
+                    if (s.kind->item_count(ctx) > 0) ++rep.skipped_budget;
                     continue;
                 }
                 const auto limit = static_cast<std::size_t>(
                     std::min<std::uint64_t>(avail - overhead, space - delta_section_header_bytes));
                 delta_sink sink(out.subspan(pos + delta_section_header_bytes), limit);
-                const bool complete = s.kind->delta(s.filter, sink);
+                const bool complete = s.kind->delta(ctx, s.filter, sink);
                 if (sink.items() == 0) {
                     if (!complete) {
                         rep.complete = false;
@@ -301,7 +349,7 @@ public:
     /// unsupported version, bad_encoding (wrong type, repeated kind), invalid_length (empty
     /// section, empty item, trailing bytes), out_of_range (item above max_item_bytes), or the
     /// error a kind's check() returned. Sections of unknown kinds are skipped and counted.
-    result<merge_report> receive_delta(std::span<const std::uint8_t> delta) noexcept {
+    result<merge_report> receive_delta(const round_context& ctx, std::span<const std::uint8_t> delta) noexcept {
         merge_report rep;
         auto pass = [&](bool apply) -> result<void> {
             byte_reader r{delta};
@@ -332,9 +380,9 @@ public:
                     if (!item) return fail(error::truncated);
                     if (!k) continue;
                     if (!apply) {
-                        auto c = k->check(*item);
+                        auto c = k->check(ctx, *item);
                         if (!c) return fail(c.error());
-                    } else if (k->merge(*item)) {
+                    } else if (k->merge(ctx, *item)) {
                         ++rep.items_merged;
                     } else {
                         ++rep.merge_failed;

@@ -4,8 +4,11 @@
 //   score = a * norm_ring_distance + b * norm_cost + c * norm_latency + d * unreliability
 //
 // where, over the candidate set, norm_x = x / max(x) (0 when the max is 0) with DECODED values:
-// ring distance from the candidate's neighbour to the destination (ring.hpp), cost =
-// wire::decode_cost(code) = round(2^(code / 16)) - 1 uNXS per byte, latency = worst_latency_ms.
+// ring distance from the candidate's neighbour to the destination (ring.hpp; 0 when the neighbour
+// is the destination's own node, a path of one hop), cost = wire::decode_cost(code) =
+// round(2^(code / 16)) - 1 uNXS per byte, latency = (worst_latency_ms + 1) x hop_count
+// (path_latency: CompactPathCost carries the worst hop, not the sum; this bounds the sum, counts
+// every hop at least 1 ms, and so grows along a path -- shorter paths win when the rest is equal).
 // The reliability term (the spec leaves it open) is absolute, not set-normalised, because
 // reliability already is a probability on a fixed scale: unreliability = 1 - r_eff / 255, with
 // r_eff = reliability, or 128 (a coin flip) while reliability is 0 ("unknown").
@@ -82,6 +85,18 @@ constexpr std::uint32_t effective_reliability(std::uint8_t r) noexcept {
     return r == 0 ? unknown_reliability_prior : r;
 }
 
+/// The latency a path is scored by (header comment): (worst_latency_ms + 1) x max(1, hop_count).
+constexpr std::uint32_t path_latency(const wire::compact_path_cost& c) noexcept {
+    return (std::uint32_t{c.worst_latency_ms} + 1) * (c.hop_count > 1 ? c.hop_count : 1u);
+}
+
+/// The ring distance a path is scored by: from its next hop to the destination, or 0 when the next
+/// hop is the destination's own node (a path of one hop).
+constexpr u128 path_ring_distance(const truncated_hash& next_hop, const truncated_hash& destination,
+                                  const wire::compact_path_cost& c) noexcept {
+    return c.hop_count <= 1 ? u128{} : ring_distance(next_hop, destination);
+}
+
 /// A neighbour offering a path to a destination.
 struct route_candidate {
     truncated_hash neighbour{};      ///< the neighbour's address (its point on the ring)
@@ -104,7 +119,7 @@ namespace policy_detail {
 
 struct tie_key {
     std::uint16_t cost;
-    std::uint16_t latency;
+    std::uint32_t latency;
     u128 distance;
     std::uint8_t hops;
 };
@@ -119,9 +134,9 @@ constexpr bool tie_less(const tie_key& a, const tie_key& b) noexcept {
 
 /// The score of one candidate given the set maxima (lower is better); exposed for tests and tools.
 constexpr std::uint64_t weighted_score(const path_policy& p, const u128& distance, std::uint64_t cost,
-                                       std::uint16_t latency, std::uint8_t reliability,
+                                       std::uint32_t latency, std::uint8_t reliability,
                                        const u128& max_distance, std::uint64_t max_cost,
-                                       std::uint16_t max_latency) noexcept {
+                                       std::uint32_t max_latency) noexcept {
     // 1 - r / 255 in Q0.16 is exactly (255 - r) * 257, since 65535 = 255 * 257.
     const std::uint64_t unrel = (255u - effective_reliability(reliability)) * 257u;
     return std::uint64_t{p.w_ring} * norm_q16(distance, max_distance) +
@@ -141,7 +156,7 @@ constexpr std::size_t select_best(std::size_t n, View&& view, const truncated_ha
     std::size_t eligible = 0;
     u128 max_d{};
     std::uint64_t max_c = 0;
-    std::uint16_t max_l = 0;
+    std::uint32_t max_l = 0;
     for (std::size_t i = 0; i < n; ++i) {
         const path_view v = view(i);
         if (v.address == nullptr) continue;
@@ -150,11 +165,11 @@ constexpr std::size_t select_best(std::size_t n, View&& view, const truncated_ha
             best = i;
         }
         if (policy.kind == policy_kind::weighted) {
-            const u128 d = ring_distance(*v.address, destination);
+            const u128 d = path_ring_distance(*v.address, destination, v.cost);
             if (d > max_d) max_d = d;
             const std::uint64_t c = wire::decode_cost(v.cost.cumulative_cost);
             if (c > max_c) max_c = c;
-            if (v.cost.worst_latency_ms > max_l) max_l = v.cost.worst_latency_ms;
+            if (path_latency(v.cost) > max_l) max_l = path_latency(v.cost);
         }
     }
     if (eligible <= 1) return best;
@@ -167,8 +182,8 @@ constexpr std::size_t select_best(std::size_t n, View&& view, const truncated_ha
             const path_view v = view(i);
             if (v.address == nullptr || !v.selectable) continue;
             const std::uint32_t r = effective_reliability(v.reliability);
-            const tie_key k{v.cost.cumulative_cost, v.cost.worst_latency_ms,
-                            ring_distance(*v.address, destination), v.cost.hop_count};
+            const tie_key k{v.cost.cumulative_cost, path_latency(v.cost),
+                            path_ring_distance(*v.address, destination, v.cost), v.cost.hop_count};
             if (best == n || r > best_r || (r == best_r && tie_less(k, best_k))) {
                 best = i;
                 best_r = r;
@@ -183,10 +198,10 @@ constexpr std::size_t select_best(std::size_t n, View&& view, const truncated_ha
     for (std::size_t i = 0; i < n; ++i) {
         const path_view v = view(i);
         if (v.address == nullptr || !v.selectable) continue;
-        const u128 d = ring_distance(*v.address, destination);
+        const u128 d = path_ring_distance(*v.address, destination, v.cost);
         const std::uint64_t s = weighted_score(policy, d, wire::decode_cost(v.cost.cumulative_cost),
-                                               v.cost.worst_latency_ms, v.reliability, max_d, max_c, max_l);
-        const tie_key k{v.cost.cumulative_cost, v.cost.worst_latency_ms, d, v.cost.hop_count};
+                                               path_latency(v.cost), v.reliability, max_d, max_c, max_l);
+        const tie_key k{v.cost.cumulative_cost, path_latency(v.cost), d, v.cost.hop_count};
         if (best == n || s < best_s || (s == best_s && tie_less(k, best_k))) {
             best = i;
             best_s = s;

@@ -442,20 +442,20 @@ private:
     // used); true when the newcomer scores strictly better than it.
     bool policy_replace(std::size_t b, std::size_t e, const route_update& u, const path_policy& p, timestamp now,
                         std::size_t& v) const noexcept {
-        u128 max_d = ring_distance(u.hop.address, u.destination);
+        u128 max_d = path_ring_distance(u.hop.address, u.destination, u.cost);
         std::uint64_t max_c = wire::decode_cost(u.cost.cumulative_cost);
-        std::uint16_t max_l = u.cost.worst_latency_ms;
+        std::uint32_t max_l = path_latency(u.cost);
         for (std::size_t i = b; i < e; ++i) {
             const entry& x = entries_[i];
             if (!x.trusted_at(now)) return true;  // a stale or suspect one is there to replace
-            const u128 d = ring_distance(x.hop.address, x.destination);
+            const u128 d = path_ring_distance(x.hop.address, x.destination, x.cost);
             if (d > max_d) max_d = d;
             max_c = std::max(max_c, wire::decode_cost(x.cost.cumulative_cost));
-            max_l = std::max(max_l, x.cost.worst_latency_ms);
+            max_l = std::max(max_l, path_latency(x.cost));
         }
         auto score = [&](const truncated_hash& address, const wire::compact_path_cost& c, std::uint8_t r) {
-            return weighted_score(p, ring_distance(address, u.destination), wire::decode_cost(c.cumulative_cost),
-                                  c.worst_latency_ms, r, max_d, max_c, max_l);
+            return weighted_score(p, path_ring_distance(address, u.destination, c), wire::decode_cost(c.cumulative_cost),
+                                  path_latency(c), r, max_d, max_c, max_l);
         };
         std::uint64_t worst = 0;
         for (std::size_t i = b; i < e; ++i) {

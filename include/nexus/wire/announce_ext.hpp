@@ -238,4 +238,14 @@ private:
     byte_writer w_;
 };
 
+/// The Lamport time an announce carries (docs/routing.md "Lamport"): the NEXUS extension's TLV 0x01
+/// when its app data has one, else `emitted`, the emission time of its random hash (seconds,
+/// monotonic per origin).
+constexpr std::uint64_t announce_lamport(std::span<const std::uint8_t> app_data, std::uint64_t emitted) noexcept {
+    if (is_nexus_extension(app_data))
+        if (auto ext = parse_announce_ext(app_data))
+            if (auto l = ext->lamport_timestamp()) return *l;
+    return emitted;
+}
+
 }  // namespace nexus::wire

@@ -51,7 +51,7 @@ namespace {
 
 using P = nexus::nexus_profile;
 using rng_t = nexus::pi::urandom_source;
-using node_t = nexus::node<P, rng_t, 8, 2, 256, 32, 64, 64, 1024>;
+using node_t = nexus::node<P, rng_t, nexus::presets::pi_bridge>;
 
 constexpr const char* usage = R"(usage: nexus-node --config FILE
 
@@ -283,14 +283,16 @@ private:
     }
 
     void handle(nexus::interface_id id, std::span<const std::uint8_t> frame, nexus::timestamp now) {
-        std::array<std::uint8_t, nexus::link_mdu> plain{};
-        auto ev = node_.receive(id, frame, now, plain);
-        if (!ev) {
+        if (auto r = node_.receive(id, frame, now); !r) {
             std::cout << "reject iface=" << ifaces_[id].name << " type=" << packet_type_name(frame)
-                      << " error=" << nexus::to_string(ev.error()) << "\n";
+                      << " error=" << nexus::to_string(r.error()) << "\n";
             return;
         }
-        report(*ev);
+        drain_events(now);
+    }
+
+    void drain_events(nexus::timestamp now) {
+        for (auto ev = node_.poll(now); ev.kind != nexus::node_event_kind::none; ev = node_.poll(now)) report(ev);
     }
 
     void report(const nexus::node_event& ev) {
@@ -386,11 +388,7 @@ private:
 
     // Drains the node: events, then packets to the interfaces.
     void pump(nexus::timestamp now) {
-        for (;;) {
-            const auto ev = node_.poll(now);
-            if (ev.kind == nexus::node_event_kind::none) break;
-            report(ev);
-        }
+        drain_events(now);
         for (;;) {
             // Backpressure: take a packet from the node only when every stream interface can
             // queue a whole frame; otherwise it waits in the node (whose outbox then pushes back

@@ -133,6 +133,16 @@ inline std::uint8_t classify_packet(std::span<const std::uint8_t> frame) noexcep
     return static_cast<std::uint8_t>(((b >> 2) & 3) == 3 ? traffic::link_data : traffic::data);
 }
 
+/// The nominal one-hop latency of a link, in microseconds: its propagation latency plus the time
+/// on air of a 255-byte frame (at its bitrate, or LoRa's airtime) -- what an integrator measures
+/// as a hop's latency, and so what the simulated nodes' interface metrics say (a LoRa hop takes
+/// hundreds of milliseconds even when propagation is instant).
+inline sim_time nominal_latency_us(const link_params& p) noexcept {
+    if (p.lora) return p.latency_us + lora_airtime_us(p.lora_settings, 255);
+    const sim_time tx = p.bitrate_bps == 0 ? 0 : (255 * 8 * 1'000'000 + p.bitrate_bps - 1) / p.bitrate_bps;
+    return p.latency_us + tx;
+}
+
 /// The nominal bit rate of a link: its bitrate, or for LoRa the payload rate of a 255-byte frame.
 inline std::uint64_t nominal_bps(const link_params& p) noexcept {
     if (!p.lora) return p.bitrate_bps;

@@ -60,11 +60,11 @@ struct identity_profile<identity<P>> {
 }  // namespace mesh_detail
 
 /// The default simulated node: sim_profile (nexus_profile's addresses and wire bytes, signature
-/// checks shared between simulated nodes), seeded randomness, 8 interfaces.
-using default_node = nexus::node<sim_profile, seeded_random, 8>;
-/// A node for routing research: room for 1,024 destinations (4,096 paths: 4 each) and 32
-/// neighbours.
-using research_node = nexus::node<sim_profile, seeded_random, 8, 4, 1024, 8, 64, 64, 4096, 4096, 32>;
+/// checks shared between simulated nodes), seeded randomness, the Pi bridge's capacities.
+using default_node = nexus::node<sim_profile, seeded_random, presets::pi_bridge>;
+/// A node for routing research: the research preset (1,024 destinations, 4,096 paths, 16
+/// interfaces, 32 neighbours).
+using research_node = nexus::node<sim_profile, seeded_random, presets::research>;
 
 /// A node configuration for meshes: transport, gossip and auto-announce on.
 inline node_config mesh_config() {
@@ -271,10 +271,11 @@ private:
             if (!links.empty()) {
                 const link_params& p = net_.params(links.front());
                 m.bandwidth_bps = static_cast<std::uint32_t>(std::min<std::uint64_t>(nominal_bps(p), 0xFFFF'FFFFu));
-                m.latency_ms = static_cast<std::uint16_t>(std::min<sim_time>(p.latency_us / us_per_ms, 0xFFFF));
+                m.latency_ms = static_cast<std::uint16_t>(
+                    std::min<sim_time>((nominal_latency_us(p) + us_per_ms - 1) / us_per_ms, 0xFFFF));
                 m.shared = links.size() > 1;
             }
-            if (!s.n->add_interface(m)) break;  // the node's MaxInterfaces: further ports stay deaf
+            if (!s.n->add_interface(m, now())) break;  // the node's capacity: further ports stay deaf
             ++s.interfaces;
         }
     }
@@ -283,11 +284,7 @@ private:
         auto& s = nodes_[to.node];
         if (!s.n) return;
         sync_interfaces(to.node);
-        auto ev = s.n->receive(to.iface, frame, now(), plaintext_);
-        if (!ev)
-            ++s.receive_errors;
-        else if (ev->kind != node_event_kind::none)
-            emit(to.node, *ev);
+        if (!s.n->receive(to.iface, frame, now())) ++s.receive_errors;
         service(to.node);
     }
 
@@ -331,7 +328,6 @@ private:
     bool keep_log_ = false;
     std::vector<event_record> log_;
     std::array<std::uint8_t, wire::mtu> buffer_{};
-    std::array<std::uint8_t, link_mdu> plaintext_{};
 };
 
 }  // namespace nexus::sim

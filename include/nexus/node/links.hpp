@@ -1,0 +1,350 @@
+// The links agent of a node: the links of our own (link/link.hpp), opened to destinations we know or
+// accepted for our destinations, and what the application sees of them through the event queue:
+// a request, establishment, identification, data, rotation, close -- in the order they happened.
+//
+// Table (C.links slots), who fills it and what is evicted first (DESIGN §3.10): the application
+// (open) and link requests to our destinations (accept). Incoming links that are not established yet
+// are *pending*: at most C.pending_links_per_interface per incoming interface (Reticulum packets
+// do not name the previous hop, so the interface is the finest source we can tell apart); a new
+// request over that bound, or one that finds every slot taken, evicts the oldest pending incoming
+// link (reported closed, reason establishment_timeout). Established links and links we initiated
+// are never evicted by requests. A request repeated with the same bytes (its proof was lost) makes
+// the link send its proof again.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "nexus/core/result.hpp"
+#include "nexus/core/time.hpp"
+#include "nexus/crypto/ct.hpp"
+#include "nexus/link/link.hpp"
+#include "nexus/node/context.hpp"
+#include "nexus/node/transport.hpp"
+#include "nexus/routing/routing_table.hpp"
+#include "nexus/wire/packet.hpp"
+
+namespace nexus {
+
+template <hash_profile P, random_source R, node_capacities C>
+class links_agent {
+public:
+    using context = node_context<P, R, C>;
+    using link_type = link<P, R>;
+
+    links_agent() = default;
+    links_agent(const links_agent&) = delete;
+    links_agent& operator=(const links_agent&) = delete;
+    ~links_agent() { crypto::secure_wipe_object(plaintext_); }
+
+    // -- the application's calls --
+
+    /// Opens a link to `destination` (owned by `peer`) through `hop`; returns the link id. full when
+    /// every slot is taken.
+    result<truncated_hash> open(context& ctx, const truncated_hash& destination,
+                                const public_identity<P>& peer, const routing::next_hop& hop,
+                                const truncated_hash& via, timestamp now) noexcept {
+        slot* s = free_slot();
+        if (s == nullptr) return fail(error::full);
+        *s = slot{};
+        s->l.emplace(link_type::initiate(peer, destination, *ctx.rng, now, ctx.config.link));
+        s->iface = hop.iface;
+        s->via = via;
+        s->destination = destination;
+        s->hop = hop;
+        s->initiated = true;
+        return s->l->id();
+    }
+
+    result<void> identify(context& ctx, const truncated_hash& link_id) noexcept {
+        slot* s = find(link_id);
+        if (s == nullptr) return fail(error::not_found);
+        return s->l->identify(ctx.self);
+    }
+
+    /// Encrypts `data` on an active link and queues it.
+    result<void> send(context& ctx, const truncated_hash& link_id, std::span<const std::uint8_t> data,
+                      timestamp now, std::uint8_t context_byte) noexcept {
+        slot* s = find(link_id);
+        if (s == nullptr) return fail(error::not_found);
+        if (ctx.outbox_full()) return fail(error::full);
+        packet_slot out;
+        auto n = s->l->send(data, now, out.bytes, context_byte);
+        if (!n) return fail(n.error());
+        out.size = *n;
+        out.iface = s->iface;
+        signal(ctx, signal_kind::traffic, *s, now);
+        return ctx.queue(out);
+    }
+
+    result<void> close(const truncated_hash& link_id) noexcept {
+        slot* s = find(link_id);
+        if (s == nullptr) return fail(error::not_found);
+        s->l->close();
+        return ok();
+    }
+
+    result<link_state> status(const truncated_hash& link_id) const noexcept {
+        const slot* s = find(link_id);
+        if (s == nullptr) return fail(error::not_found);
+        return s->l->state();
+    }
+    const link_type* object(const truncated_hash& link_id) const noexcept {
+        const slot* s = find(link_id);
+        return s == nullptr ? nullptr : &*s->l;
+    }
+    std::size_t count() const noexcept {
+        std::size_t n = 0;
+        for (const auto& s : slots_) n += s.l ? 1 : 0;
+        return n;
+    }
+
+    // -- packets --
+
+    bool owns(const truncated_hash& link_id) const noexcept { return find(link_id) != nullptr; }
+
+    /// A link request to one of our destinations (`accept_links` from it), arrived on `iface`.
+    result<void> accept(context& ctx, transport_agent<P, R, C>& transport, interface_id iface,
+                        const inbound_packet& in, bool accept_links, timestamp now) noexcept {
+        const wire::packet_view& p = in.packet;
+        if (!accept_links) return fail(error::unsupported);
+        if (p.data.size() < link_request_data_size) return fail(error::invalid_length);
+        if (slot* s = find(transport_agent<P, R, C>::link_id_of(p))) {
+            // The same request again: its proof was lost (or a replay: the link rate-limits proofs).
+            if (s->initiated || s->l->state() != link_state::handshake) return transport.duplicate(ctx);
+            s->l->on_request_repeat(now);
+            return ok();
+        }
+        if (in.duplicate) return transport.duplicate(ctx);
+        if (ctx.events.room() < 1) return fail(error::full);
+        // The request is checked before room is made: a malformed one must not evict a pending link.
+        auto l = link_type::accept(ctx.self, p, *ctx.rng, now, ctx.config.link);
+        if (!l) {
+            ++ctx.stats.links_rejected;
+            return fail(l.error());
+        }
+        slot* s = room_for_request(ctx, iface);
+        if (s == nullptr) return fail(error::full);
+        *s = slot{};
+        s->l.emplace(static_cast<link_type&&>(*l));
+        s->iface = iface;
+        s->destination = p.header.destination;
+        s->created = now;
+        transport.remember(in.hash);
+        return emit(ctx, node_event_kind::link_request, *s);
+    }
+
+    /// A packet addressed to one of our links (owns()).
+    result<void> receive(context& ctx, transport_agent<P, R, C>& transport, const inbound_packet& in,
+                         timestamp now) noexcept {
+        slot* s = find(in.packet.header.destination);
+        if (s == nullptr) return fail(error::not_found);
+        if (in.duplicate) return transport.duplicate(ctx);
+        // Room for what this packet may produce (established and data): refuse it otherwise, the
+        // sender repeats it.
+        if (ctx.events.room() < 2) return fail(error::full);
+        struct wipe {
+            std::array<std::uint8_t, link_mdu>& b;
+            ~wipe() { crypto::secure_wipe_object(b); }
+        } guard{plaintext_};
+        const bool was_active = s->l->state() == link_state::active;
+        auto ev = s->l->receive(in.packet, now, plaintext_);
+        if (!ev) return fail(ev.error());
+        transport.remember(in.hash);
+        if (!was_active && s->l->state() == link_state::active) (void)established(ctx, *s, now);
+        switch (ev->kind) {
+            case link_event_kind::none:
+            case link_event_kind::established:
+                break;
+            case link_event_kind::data: {
+                node_event out = event_of(node_event_kind::link_data, *s);
+                out.context = ev->context;
+                out.data = ev->data;
+                (void)ctx.emit(out);
+                signal(ctx, signal_kind::traffic, *s, now);
+                break;
+            }
+            case link_event_kind::identified:
+                (void)emit(ctx, node_event_kind::link_identified, *s);
+                break;
+            case link_event_kind::rotated:
+                (void)emit(ctx, node_event_kind::link_rotated, *s);
+                break;
+            case link_event_kind::closed:
+                (void)closed(ctx, *s, now);
+                break;
+        }
+        return ok();
+    }
+
+    // -- timers and output --
+
+    /// Runs the links' timers; reports establishment and closes (frees the slot once the close
+    /// packet is out). Stops early when the event queue has no room (the rest waits for the next poll).
+    void poll(context& ctx, timestamp now) noexcept {
+        for (auto& s : slots_) {
+            if (!s.l) continue;
+            if (ctx.events.room() < 1) return;
+            s.l->tick(now);
+            if (s.l->state() == link_state::active && !s.established_reported) {
+                (void)established(ctx, s, now);
+                continue;
+            }
+            if (s.l->state() == link_state::closed && s.l->next_deadline() == timestamp::max())
+                (void)closed(ctx, s, now);
+        }
+    }
+
+    /// The next packet one of our links wants sent, into `out` (wire::mtu bytes); size 0 when none.
+    result<outgoing> pop_outgoing(context& ctx, transport_agent<P, R, C>& transport, timestamp now,
+                                  std::span<std::uint8_t> out) noexcept {
+        for (auto& s : slots_) {
+            if (!s.l) continue;
+            std::array<std::uint8_t, wire::mtu> buf{};
+            auto n = s.l->poll_transmit(now, buf);
+            if (!n) return fail(n.error());
+            if (*n == 0) continue;
+            std::span<const std::uint8_t> pkt(buf.data(), *n);
+            std::array<std::uint8_t, wire::mtu> rewritten{};
+            if (pkt[0] == 0x02 && s.via != truncated_hash{}) {
+                // A link request to a destination behind a transport node: HEADER_2 via it.
+                auto r = transport_agent<P, R, C>::to_transport(pkt, s.via, 0, rewritten);
+                if (!r) return fail(r.error());
+                pkt = std::span<const std::uint8_t>(rewritten.data(), *r);
+            }
+            for (std::size_t i = 0; i < pkt.size(); ++i) out[i] = pkt[i];
+            transport.remember(pkt);
+            ++ctx.stats.sent;
+            return outgoing{pkt.size(), s.iface, all_interfaces};
+        }
+        return outgoing{};
+    }
+
+    /// `timestamp{}` when an establishment waits to be reported, else the links' earliest deadline.
+    timestamp next_deadline() const noexcept {
+        timestamp t = timestamp::max();
+        for (const auto& s : slots_) {
+            if (!s.l) continue;
+            if (s.l->state() == link_state::active && !s.established_reported) return timestamp{};
+            const timestamp d = s.l->next_deadline();
+            if (d < t) t = d;
+        }
+        return t;
+    }
+
+private:
+    struct slot {
+        std::optional<link_type> l;
+        interface_id iface = 0;
+        truncated_hash via{};  ///< transport id a request goes through (zero: direct)
+        truncated_hash destination{};
+        routing::next_hop hop{};  ///< the routing-table path an initiated link took
+        timestamp created{};
+        bool initiated = false;  ///< we opened it
+        bool established_reported = false;
+    };
+
+    slot* find(const truncated_hash& id) noexcept {
+        for (auto& s : slots_)
+            if (s.l && s.l->id() == id) return &s;
+        return nullptr;
+    }
+    const slot* find(const truncated_hash& id) const noexcept {
+        for (const auto& s : slots_)
+            if (s.l && s.l->id() == id) return &s;
+        return nullptr;
+    }
+    slot* free_slot() noexcept {
+        for (auto& s : slots_)
+            if (!s.l) return &s;
+        return nullptr;
+    }
+
+    static bool pending_incoming(const slot& s) noexcept {
+        return s.l && !s.initiated && s.l->state() == link_state::handshake;
+    }
+
+    /// A slot for a new incoming request on `iface` (header comment), or nullptr.
+    slot* room_for_request(context& ctx, interface_id iface) noexcept {
+        std::size_t on_iface = 0;
+        for (const auto& s : slots_) on_iface += pending_incoming(s) && s.iface == iface ? 1 : 0;
+        slot* free = free_slot();
+        if (free != nullptr && on_iface < C.pending_links_per_interface) return free;
+        slot* victim = nullptr;
+        for (auto& s : slots_) {
+            if (!pending_incoming(s)) continue;
+            if (on_iface >= C.pending_links_per_interface && s.iface != iface) continue;
+            if (victim == nullptr || s.created < victim->created) victim = &s;
+        }
+        if (victim == nullptr) return nullptr;
+        // Reported closed like a link that timed out before it was established.
+        node_event ev = event_of(node_event_kind::link_closed, *victim);
+        ev.reason = close_reason::establishment_timeout;
+        (void)ctx.emit(ev);
+        ++ctx.stats.pending_links_evicted;
+        victim->l.reset();
+        return victim;
+    }
+
+    static node_event event_of(node_event_kind kind, const slot& s) noexcept {
+        node_event ev;
+        ev.kind = kind;
+        ev.id = s.l->id();
+        ev.iface = s.iface;
+        return ev;
+    }
+    static result<void> emit(context& ctx, node_event_kind kind, const slot& s) noexcept {
+        return ctx.emit(event_of(kind, s));
+    }
+
+    static void signal(context& ctx, signal_kind kind, const slot& s, timestamp now) noexcept {
+        node_signal sig{kind};
+        sig.destination = s.destination;
+        sig.hop = s.hop;
+        sig.iface = s.iface;
+        sig.at = now;
+        ctx.signal(sig);
+    }
+
+    result<void> established(context& ctx, slot& s, timestamp now) noexcept {
+        if (auto r = emit(ctx, node_event_kind::link_established, s); !r) return r;
+        s.established_reported = true;
+        if (s.initiated) {
+            node_signal sig{signal_kind::link_outcome};
+            sig.destination = s.destination;
+            sig.hop = s.hop;
+            sig.ok = true;
+            sig.at = now;
+            ctx.signal(sig);
+        }
+        signal(ctx, signal_kind::link_up, s, now);
+        return ok();
+    }
+
+    result<void> closed(context& ctx, slot& s, timestamp now) noexcept {
+        node_event ev = event_of(node_event_kind::link_closed, s);
+        ev.reason = s.l->reason();
+        if (auto r = ctx.emit(ev); !r) return r;
+        if (s.established_reported) {
+            signal(ctx, signal_kind::link_down, s, now);
+        } else if (s.initiated) {
+            node_signal sig{signal_kind::link_outcome};
+            sig.destination = s.destination;
+            sig.hop = s.hop;
+            sig.ok = false;
+            sig.reason = ev.reason;
+            sig.at = now;
+            ctx.signal(sig);
+        }
+        s.l.reset();
+        return ok();
+    }
+
+    std::array<slot, C.links> slots_{};
+    std::array<std::uint8_t, link_mdu> plaintext_{};
+};
+
+}  // namespace nexus
