@@ -21,11 +21,19 @@
 // Interface metrics ({ bandwidthBps, latencyMs, shared }) size the budget and the costs of the paths
 // offered. Readable as plain objects: routes(), route(), budget(), neighbours(), lamport, stats.
 //
-// Capacities are fixed for a desktop or simulation node (NODE_CAPACITIES): 8 interfaces, 4
-// destinations, 256 paths, 32 links, 64 forwarded links, 64 queued packets, 1024 remembered packet
-// hashes, 512 routing-table paths, 16 gossip neighbours. runMesh() moves packets between in-memory
-// nodes until they are quiet: the seed of the simulator API (issue 5).
+// Events: receive() only takes a frame in (it throws NexusError when the node drops it, saying why);
+// everything the application hears comes from poll(), one queue in the order it happened (a link's
+// establishment before its first data, its data before its close). known() is what the node knows
+// of a destination from its announces; requestPath() asks the mesh for a path (whoever knows the
+// destination answers with its announce, which poll() reports); linkTableEntry() is a transport
+// node's entry for a link it forwards.
+//
+// Capacities: the C binding's node is nexus::node<P, R, presets::pi_bridge> (include/nexus/config.hpp);
+// Node.capacities (also NODE_CAPACITIES) holds them by name as the library reports them
+// (nexus_node_get_capacities). runMesh() moves packets between in-memory nodes until they are
+// quiet: the seed of the simulator API (issue 5).
 
+// nexus_status codes this file raises or tests for itself (their names come from the library).
 const INVALID_ARGUMENT = 3;
 const INVALID_LENGTH = 4;
 const NOT_FOUND = 9;
@@ -37,16 +45,36 @@ const NO_DEADLINE = 0xffffffffffffffffn;
 
 // Structs of nexus_node.h on wasm32 (checked by static_asserts in bindings/c/src/nexus_node_c.cpp).
 const CONFIG = {
-  size: 120, establishment: 0, keepalive: 8, inactivity: 16, rotate: 24, bandwidth: 32, identify: 40,
+  size: 144, establishment: 0, keepalive: 8, inactivity: 16, rotate: 24, bandwidth: 32, identify: 40,
   pathLifetime: 48, linkTableLifetime: 56, maxHops: 64, policy: 68, gossip: 72, autoAnnounce: 76,
   relayFee: 80, announceInterval: 88, gossipInterval: 96, activeIntervals: 104, staleIntervals: 108,
-  downRounds: 112, evictRounds: 116,
+  downRounds: 112, evictRounds: 116, announceRateTarget: 120, announceRateGrace: 128,
+  announceRatePenalty: 136,
 };
-const EVENT = { size: 40, kind: 0, id: 4, iface: 20, hops: 24, context: 28, reason: 32, dataLen: 36 };
-const PATH = { size: 96, expires: 0, iface: 8, hops: 12, nextHop: 16, publicKey: 32 };
+const EVENT = {
+  size: 40, kind: 0, id: 4, iface: 20, hops: 24, context: 28, reason: 32, dataLen: 36,
+};
+const KNOWN = {
+  size: 136, publicKey: 0, nameHash: 64, owner: 74, links: 90, cached: 91, lamport: 96, emitted: 104,
+  announceExpires: 112, lastUsed: 120, protectedUntil: 128,
+};
+const LINK_ROUTE = {
+  size: 56, destination: 0, nextHop: 16, towardInitiator: 32, towardResponder: 33, proven: 34, requests: 35,
+  proofs: 36, expires: 40, lastRequest: 48,
+};
+// nexus_node_stats: one uint64 per field, in this order.
 const STATS = ['received', 'sent', 'forwarded', 'duplicates', 'malformed', 'announcesValid',
   'announcesRejected', 'linksRejected', 'noRoute', 'gossipSent', 'gossipBytesSent', 'gossipReceived',
-  'gossipRejected', 'advertsMerged', 'advertsRefused', 'neighboursDown', 'announcesSent'];
+  'gossipRejected', 'advertsMerged', 'advertsRefused', 'neighboursDown', 'announcesSent', 'eventsDropped',
+  'destinationsEvicted', 'destinationsRefused', 'pendingLinksEvicted', 'linkTableEvicted',
+  'linkTableRefused', 'proofsReturned', 'announcesHeld', 'announcesReleased', 'announcesDropped',
+  'rebroadcastsLimited', 'announceRetries', 'pathRequestsSent', 'pathRequestsAnswered',
+  'pathRequestsForwarded'];
+// nexus_node_capacities: one size_t (4 bytes on wasm32) per nexus::node_capacities field, in this order.
+const CAPACITY_NAMES = ['interfaces', 'destinations', 'knownDestinations', 'routes', 'pathsPerDestination',
+  'links', 'pendingLinksPerInterface', 'linkTable', 'reverseTable', 'outbox', 'seen', 'neighbours',
+  'earlyOffers', 'gossipKinds', 'events', 'announceSources', 'heldAnnounces', 'announceRates',
+  'announceRetries', 'pathRequests', 'cachedAppData'];
 const METRICS = { size: 8, bandwidth: 0, latency: 4, shared: 6 };
 // nexus_routing_entry of nexus_routing.h (as in routing.js).
 const ENTRY = {
@@ -62,19 +90,8 @@ const OWN_POLICY = -1;
 
 const KINDS = ['none', 'announce', 'link_request', 'link_established', 'link_identified', 'link_data',
   'link_rotated', 'link_closed', 'forwarded'];
-// Link state and close-reason names and the link defaults are link.js's.
-const { STATES, REASONS, DEFAULT_CONFIG: DEFAULT_LINK } = require('./link.js');
-const CAPACITIES = Object.freeze({
-  interfaces: 8, destinations: 4, paths: 256, links: 32, linkTable: 64, outbox: 64, seen: 1024,
-  routes: 512, neighbours: 16,
-});
-const DEFAULT_CONFIG = Object.freeze({
-  pathLifetimeMs: 90 * 60 * 1000, linkTableLifetimeMs: 10 * 60 * 1000, maxHops: 128,
-  policy: 'balanced', gossip: false, autoAnnounce: false, relayFee: 0,
-  announceIntervalMs: 30 * 60 * 1000, gossipIntervalMs: 60 * 1000, activeIntervals: 3, staleIntervals: 1,
-  downRounds: 3, evictRounds: 10,
-});
-const DEFAULT_METRICS = Object.freeze({ bandwidthBps: 1000000, latencyMs: 0, shared: false });
+// Link state and close-reason names are link.js's.
+const { STATES, REASONS } = require('./link.js');
 const EMPTY = new Uint8Array(0);
 
 // Receives the Emscripten module and the helpers of nexus.js; returns the functions to add to the
@@ -124,9 +141,56 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
   }
   const view = () => new DataView(m.HEAPU8.buffer); // re-made after each call: memory may grow
 
+  // The library's defaults and capacities, read once from the C side (nothing here repeats them).
+  function readConfig(p) {
+    const v = view();
+    const at = (off) => Number(v.getBigUint64(p + off, true));
+    return {
+      link: {
+        establishmentTimeoutMs: at(CONFIG.establishment), keepaliveIntervalMs: at(CONFIG.keepalive),
+        inactivityTimeoutMs: at(CONFIG.inactivity), rotateIntervalMs: at(CONFIG.rotate),
+        bandwidthBps: at(CONFIG.bandwidth), requireIdentify: v.getInt32(p + CONFIG.identify, true) !== 0,
+      },
+      pathLifetimeMs: at(CONFIG.pathLifetime), linkTableLifetimeMs: at(CONFIG.linkTableLifetime),
+      maxHops: v.getUint32(p + CONFIG.maxHops, true),
+      policy: POLICY_NAMES[v.getInt32(p + CONFIG.policy, true)],
+      gossip: v.getInt32(p + CONFIG.gossip, true) !== 0,
+      autoAnnounce: v.getInt32(p + CONFIG.autoAnnounce, true) !== 0,
+      relayFee: v.getUint32(p + CONFIG.relayFee, true),
+      announceIntervalMs: at(CONFIG.announceInterval), gossipIntervalMs: at(CONFIG.gossipInterval),
+      activeIntervals: v.getUint32(p + CONFIG.activeIntervals, true),
+      staleIntervals: v.getUint32(p + CONFIG.staleIntervals, true),
+      downRounds: v.getUint32(p + CONFIG.downRounds, true),
+      evictRounds: v.getUint32(p + CONFIG.evictRounds, true),
+      announceRateTargetMs: at(CONFIG.announceRateTarget),
+      announceRateGrace: v.getUint32(p + CONFIG.announceRateGrace, true),
+      announceRatePenaltyMs: at(CONFIG.announceRatePenalty),
+    };
+  }
+  function nodeDefaultConfig() {
+    return withHeap([], [CONFIG.size], ([p]) => {
+      check(m._nexus_node_config_default(p));
+      return readConfig(p);
+    });
+  }
+  const DEFAULT_CONFIG = nodeDefaultConfig();
+  const DEFAULT_METRICS = withHeap([], [METRICS.size], ([p]) => {
+    check(m._nexus_node_interface_metrics_default(p));
+    const v = view();
+    return Object.freeze({
+      bandwidthBps: v.getUint32(p + METRICS.bandwidth, true),
+      latencyMs: v.getUint16(p + METRICS.latency, true),
+      shared: v.getUint8(p + METRICS.shared) !== 0,
+    });
+  });
+  const CAPACITIES = withHeap([], [4 * CAPACITY_NAMES.length], ([p]) => {
+    check(m._nexus_node_get_capacities(p));
+    return Object.freeze(Object.fromEntries(CAPACITY_NAMES.map((k, i) => [k, m.HEAPU32[(p >>> 2) + i]])));
+  });
+
   function writeConfig(p, config) {
     const c = { ...DEFAULT_CONFIG, ...(config || {}) };
-    const l = { ...DEFAULT_LINK, ...(c.link || {}) };
+    const l = { ...DEFAULT_CONFIG.link, ...(c.link || {}) };
     if (!Number.isInteger(c.maxHops) || c.maxHops < 1 || c.maxHops > 255) {
       throw new NexusError(INVALID_ARGUMENT, 'maxHops must be 1..255');
     }
@@ -152,6 +216,12 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
     v.setUint32(p + CONFIG.staleIntervals, uint(c.staleIntervals, 0xffffffff, 'staleIntervals'), true);
     v.setUint32(p + CONFIG.downRounds, uint(c.downRounds, 0xffffffff, 'downRounds'), true);
     v.setUint32(p + CONFIG.evictRounds, uint(c.evictRounds, 0xffffffff, 'evictRounds'), true);
+    v.setBigUint64(p + CONFIG.announceRateTarget, u64(c.announceRateTargetMs, 'announceRateTargetMs'), true);
+    // A grace over 255 is refused by the C side (invalid_argument), like every other range it checks.
+    const grace = uint(c.announceRateGrace, 0xffffffff, 'announceRateGrace');
+    v.setUint32(p + CONFIG.announceRateGrace, grace, true);
+    const penalty = u64(c.announceRatePenaltyMs, 'announceRatePenaltyMs');
+    v.setBigUint64(p + CONFIG.announceRatePenalty, penalty, true);
   }
   // Validates interface metrics (missing fields: the defaults) before anything is allocated.
   function metricsOf(metrics) {
@@ -197,17 +267,18 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
       lastUsedMs: at(ENTRY.lastUsed),
     };
   }
+  // A nexus_node_event with its data: { kind, id, iface, hops, context, reason, data }.
   function readEvent(pe, pd) {
     const v = view();
     const int = (off) => v.getInt32(pe + off, true);
     const n = v.getUint32(pe + EVENT.dataLen, true);
     return {
-      kind: KINDS[int(EVENT.kind)],
+      kind: KINDS[int(EVENT.kind)] || 'unknown',
       id: read(pe + EVENT.id, 16),
       iface: int(EVENT.iface),
       hops: int(EVENT.hops),
       context: int(EVENT.context),
-      reason: REASONS[int(EVENT.reason)],
+      reason: REASONS[int(EVENT.reason)] || 'unknown',
       data: n > 0 ? read(pd, n) : new Uint8Array(0),
     };
   }
@@ -260,13 +331,15 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
       this._ptr = 0;
     }
 
-    // Registers an interface with its metrics ({ bandwidthBps, latencyMs, shared }; missing fields:
-    // 1000000 bps, 0 ms, not shared); its id (0, 1, ...). A new interface is an announce trigger.
-    addInterface(metrics) {
+    // Registers an interface at nowMs (default 0) with its metrics ({ bandwidthBps, latencyMs, shared };
+    // missing fields: the library's defaults, 1000000 bps, 0 ms, not shared); its id (0, 1, ...).
+    // 'full' beyond Node.capacities.interfaces. A new interface is an announce trigger.
+    addInterface(metrics, nowMs = 0) {
       const x = metricsOf(metrics);
+      const now = u64(nowMs, 'nowMs');
       return withHeap([], [METRICS.size, 1], ([pm, p]) => {
         writeMetrics(pm, x);
-        check(m._nexus_node_add_interface_with_metrics(this._handle, pm, p));
+        check(m._nexus_node_add_interface(this._handle, pm, now, p));
         return m.HEAPU8[p];
       });
     }
@@ -298,12 +371,7 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
       });
     }
 
-    get interfaceCount() {
-      return withHeap([], [4], ([p]) => {
-        check(m._nexus_node_interface_count(this._handle, p));
-        return m.HEAPU32[p >>> 2];
-      });
-    }
+    get interfaceCount() { return this._size(m._nexus_node_interface_count); }
 
     // Registers one of our destinations: a full name (string) or its 10-byte name hash. Returns
     // the 16-byte destination hash.
@@ -335,6 +403,15 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
       withHeap([destination, extraTlvs], [], ([pd, pt]) => {
         check(m._nexus_node_announce_nexus(this._handle, pd, now, pt, extraTlvs.length));
       });
+    }
+
+    // Asks the mesh for a path to a destination (a path request on every interface; at most one every
+    // 20 s for it, a repeat sooner sends nothing). Whoever knows the destination answers with its
+    // announce, which poll() reports. 'invalid_argument' without interfaces or for our own destination.
+    requestPath(destination, nowMs) {
+      bytes(destination, 'destination', 16);
+      const now = u64(nowMs, 'nowMs');
+      withHeap([destination], [], ([pd]) => check(m._nexus_node_request_path(this._handle, pd, now)));
     }
 
     // Opens a link to a destination whose announce we have seen; the link id. The first hop is the
@@ -380,15 +457,15 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
       });
     }
 
-    // Handles one frame received on iface: { kind, id, iface, hops, context, reason, data }.
-    // NexusError when the node refuses it (it then changes only its counters).
+    // Handles one frame received on iface; what it causes comes from poll(). NexusError when the node
+    // drops it, its code saying why ('replayed', 'auth_failed', 'not_found', ...; the node then
+    // changes only its counters).
     receive(iface, raw, nowMs) {
       byte(iface, 'iface');
       bytes(raw, 'raw');
       const now = u64(nowMs, 'nowMs');
-      return withHeap([raw], [EVENT.size, DATA_MAX], ([pr, pe, pd]) => {
-        check(m._nexus_node_receive(this._handle, iface, pr, raw.length, now, pe, pd, DATA_MAX));
-        return readEvent(pe, pd);
+      withHeap([raw], [], ([pr]) => {
+        check(m._nexus_node_receive(this._handle, iface, pr, raw.length, now));
       });
     }
 
@@ -407,14 +484,18 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
       });
     }
 
-    // Runs the timers: the events of links that came up or closed.
+    // Every event for the application, in the order they happened (timers run first when none is
+    // queued): [{ kind, id, iface, hops, context, reason, data }]. kind: 'announce' (id the
+    // destination, hops, data its app data), 'link_request', 'link_established', 'link_identified',
+    // 'link_data' (data the message, context its context byte), 'link_rotated', 'link_closed'
+    // (reason), 'forwarded'.
     poll(nowMs) {
       const now = u64(nowMs, 'nowMs');
-      return withHeap([], [EVENT.size], ([pe]) => {
+      return withHeap([], [EVENT.size, DATA_MAX], ([pe, pd]) => {
         const out = [];
         for (;;) {
-          check(m._nexus_node_poll(this._handle, now, pe));
-          const ev = readEvent(pe, 0);
+          check(m._nexus_node_poll(this._handle, now, pe, pd, DATA_MAX));
+          const ev = readEvent(pe, pd);
           if (ev.kind === 'none') return out;
           out.push(ev);
         }
@@ -431,29 +512,79 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
       });
     }
 
-    // The path to a destination, or null: { iface, nextHop (null when directly reachable), hops,
-    // expiresMs, publicKey }.
-    path(destination) {
+    // What the node knows of a destination from its announces, or null: { publicKey, nameHash, owner
+    // (identity hash of publicKey), links (ours to it that are up), cached (its announce is kept to
+    // answer path requests), lamport (BigInt: highest Lamport time heard), emitted (seconds: emission
+    // time of its newest announce), announceExpiresMs, lastUsedMs, protectedUntilMs }.
+    known(destination) {
       bytes(destination, 'destination', 16);
-      return withHeap([destination], [PATH.size], ([pd, pp]) => {
-        const s = m._nexus_node_path(this._handle, pd, pp);
-        if (s === 9) return null; // not_found
+      return withHeap([destination], [KNOWN.size], ([pd, pk]) => {
+        const s = m._nexus_node_known(this._handle, pd, pk);
+        if (s === NOT_FOUND) return null;
         check(s);
         const v = view();
-        const nextHop = read(pp + PATH.nextHop, 16);
+        const at = (off) => Number(v.getBigUint64(pk + off, true));
         return {
-          iface: v.getInt32(pp + PATH.iface, true),
-          nextHop: nextHop.every((b) => b === 0) ? null : nextHop,
-          hops: v.getInt32(pp + PATH.hops, true),
-          expiresMs: Number(v.getBigUint64(pp + PATH.expires, true)),
-          publicKey: read(pp + PATH.publicKey, 64),
+          publicKey: read(pk + KNOWN.publicKey, 64),
+          nameHash: read(pk + KNOWN.nameHash, 10),
+          owner: read(pk + KNOWN.owner, 16),
+          links: v.getUint8(pk + KNOWN.links),
+          cached: v.getUint8(pk + KNOWN.cached) !== 0,
+          lamport: v.getBigUint64(pk + KNOWN.lamport, true),
+          emitted: at(KNOWN.emitted),
+          announceExpiresMs: at(KNOWN.announceExpires),
+          lastUsedMs: at(KNOWN.lastUsed),
+          protectedUntilMs: at(KNOWN.protectedUntil),
         };
       });
     }
 
-    // Counters (Numbers): received, sent, forwarded, duplicates, malformed, announcesValid,
-    // announcesRejected, linksRejected, noRoute, gossipSent, gossipBytesSent, gossipReceived,
-    // gossipRejected, advertsMerged, advertsRefused, neighboursDown, announcesSent.
+    // How many destinations the node knows from their announces.
+    get knownCount() { return this._size(m._nexus_node_known_count); }
+
+    // Transport: the link-table entry of a link this node forwards for others, or null:
+    // { destination, nextHop (the transport id the request went to; null when sent straight to the
+    // destination), towardInitiator, towardResponder (interfaces), proven, requests, proofs,
+    // expiresMs, lastRequestMs }.
+    linkTableEntry(link) {
+      bytes(link, 'link', 16);
+      return withHeap([link], [LINK_ROUTE.size], ([pl, pr]) => {
+        const s = m._nexus_node_link_table_entry(this._handle, pl, pr);
+        if (s === NOT_FOUND) return null;
+        check(s);
+        const v = view();
+        const nextHop = read(pr + LINK_ROUTE.nextHop, 16);
+        return {
+          destination: read(pr + LINK_ROUTE.destination, 16),
+          nextHop: nextHop.every((b) => b === 0) ? null : nextHop,
+          towardInitiator: v.getUint8(pr + LINK_ROUTE.towardInitiator),
+          towardResponder: v.getUint8(pr + LINK_ROUTE.towardResponder),
+          proven: v.getUint8(pr + LINK_ROUTE.proven) !== 0,
+          requests: v.getUint8(pr + LINK_ROUTE.requests),
+          proofs: v.getUint8(pr + LINK_ROUTE.proofs),
+          expiresMs: Number(v.getBigUint64(pr + LINK_ROUTE.expires, true)),
+          lastRequestMs: Number(v.getBigUint64(pr + LINK_ROUTE.lastRequest, true)),
+        };
+      });
+    }
+
+    // How many links the node forwards for others.
+    get linkTableSize() { return this._size(m._nexus_node_link_table_size); }
+
+    _size(fn) {
+      return withHeap([], [4], ([p]) => {
+        check(fn(this._handle, p));
+        return m.HEAPU32[p >>> 2];
+      });
+    }
+
+    // Counters (Numbers), one per nexus::node_stats field: received, sent, forwarded, duplicates,
+    // malformed, announcesValid, announcesRejected, linksRejected, noRoute, gossipSent,
+    // gossipBytesSent, gossipReceived, gossipRejected, advertsMerged, advertsRefused, neighboursDown,
+    // announcesSent, eventsDropped, destinationsEvicted, destinationsRefused, pendingLinksEvicted,
+    // linkTableEvicted, linkTableRefused, proofsReturned, announcesHeld, announcesReleased,
+    // announcesDropped, rebroadcastsLimited, announceRetries, pathRequestsSent, pathRequestsAnswered,
+    // pathRequestsForwarded.
     get stats() {
       return withHeap([], [8 * STATS.length], ([p]) => {
         check(m._nexus_node_stats_get(this._handle, p));
@@ -568,7 +699,8 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
   }
 
   // Moves packets between in-memory nodes until none has anything left to send; returns what
-  // happened, in order: [{ node, event }] or, for a refused frame, [{ node, error, frame }].
+  // happened: [{ node, event }] as each node's poll() gives them (in order for each node) or, for a
+  // refused frame, [{ node, error, frame }] when it is refused.
   // cables: [[[nodeX, ifaceX], [nodeY, ifaceY]], ...], each carrying every frame both ways,
   // instantly and without loss. Each round polls every node (in the order given), then sends
   // everything it has queued. With trace (an array), every { from, iface, raw } put on a cable is
@@ -595,8 +727,7 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
             if (iface === ALL_INTERFACES ? local === except : local !== iface) continue;
             if (trace) trace.push({ from: n, iface: local, raw });
             try {
-              const ev = peer.receive(peerIface, raw, nowMs);
-              if (ev.kind !== 'none') events.push({ node: peer, event: ev });
+              peer.receive(peerIface, raw, nowMs);
             } catch (e) {
               if (!(e instanceof NexusError)) throw e;
               events.push({ node: peer, error: e.code, frame: raw });
@@ -609,36 +740,14 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
     throw new Error('runMesh: the mesh did not go quiet');
   }
 
+  Node.capacities = CAPACITIES;
+
   return {
     Node,
     runMesh,
     NODE_CAPACITIES: CAPACITIES,
     ALL_INTERFACES,
-    // The library's default node configuration (ms; routing and gossip included).
-    nodeDefaultConfig() {
-      return withHeap([], [CONFIG.size], ([p]) => {
-        check(m._nexus_node_config_default(p));
-        const v = view();
-        const at = (off) => Number(v.getBigUint64(p + off, true));
-        return {
-          link: {
-            establishmentTimeoutMs: at(CONFIG.establishment), keepaliveIntervalMs: at(CONFIG.keepalive),
-            inactivityTimeoutMs: at(CONFIG.inactivity), rotateIntervalMs: at(CONFIG.rotate),
-            bandwidthBps: at(CONFIG.bandwidth), requireIdentify: v.getInt32(p + CONFIG.identify, true) !== 0,
-          },
-          pathLifetimeMs: at(CONFIG.pathLifetime), linkTableLifetimeMs: at(CONFIG.linkTableLifetime),
-          maxHops: v.getUint32(p + CONFIG.maxHops, true),
-          policy: POLICY_NAMES[v.getInt32(p + CONFIG.policy, true)],
-          gossip: v.getInt32(p + CONFIG.gossip, true) !== 0,
-          autoAnnounce: v.getInt32(p + CONFIG.autoAnnounce, true) !== 0,
-          relayFee: v.getUint32(p + CONFIG.relayFee, true),
-          announceIntervalMs: at(CONFIG.announceInterval), gossipIntervalMs: at(CONFIG.gossipInterval),
-          activeIntervals: v.getUint32(p + CONFIG.activeIntervals, true),
-          staleIntervals: v.getUint32(p + CONFIG.staleIntervals, true),
-          downRounds: v.getUint32(p + CONFIG.downRounds, true),
-          evictRounds: v.getUint32(p + CONFIG.evictRounds, true),
-        };
-      });
-    },
+    // The library's default node configuration (ms; routing, gossip and announce rate control).
+    nodeDefaultConfig,
   };
 };

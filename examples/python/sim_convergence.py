@@ -8,8 +8,9 @@ destination (staggered over the first second, again every --period seconds), and
 nexus.sim's helpers:
 
 - convergence time: simulated seconds until every node has an active route to every other
-  node's destination and no routing table changes any more (nexus.sim.convergence_time; "> limit"
-  in the table, an x on the plot, when that did not happen within --limit seconds);
+  node's destination, following the nodes' choices from it reaches that destination, and no
+  routing table changes any more (nexus.sim.convergence_time; "> limit" in the table, an x on
+  the plot, when that did not happen within --limit seconds);
 - overhead over the first --window seconds: announce and gossip bytes per node per second, and
   the mean share of link capacity they take (nexus.sim.gossip_overhead).
 

@@ -3,13 +3,14 @@
 // allocation-free) holding the random source and the node of the chosen profile, so the node's
 // pointer to its random source stays valid for the handle's life. The profile is a template
 // parameter of nexus::node, so the handle holds a std::variant of the two instantiations and every
-// call dispatches on it. The capacities are the NEXUS_NODE_* constants of the header. The routing
-// and gossip state is copied out into the C structs (the routing table's entries as nexus_routing.h's
-// nexus_routing_entry); a budget's available bytes are read from a copy, so reading never changes
-// the node.
+// call dispatches on it. The capacities are nexus::presets::pi_bridge, reported by
+// nexus_node_get_capacities from that constant. The routing and gossip state is copied out into the
+// C structs (the routing table's entries as nexus_routing.h's nexus_routing_entry); a budget's
+// available bytes are read from a copy, so reading never changes the node.
 #include "handle_random.hpp"
 #include "nexus.h"
 
+#include <nexus/config.hpp>
 #include <nexus/core/reference_policies.hpp>
 #include <nexus/crypto/ct.hpp>
 #include <nexus/gossip/budget.hpp>
@@ -25,51 +26,72 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <new>
 #include <span>
 #include <variant>
 
-#if defined(__EMSCRIPTEN__) || defined(__linux__) || defined(__APPLE__)
-#include <sys/random.h>
-#include <unistd.h>
-#endif
-
 namespace {
 
 using in_bytes = std::span<const std::uint8_t>;
+using node_random = nexus::c_binding::handle_random;
+
+// The one preset of this binding (nexus_node.h header comment).
+constexpr nexus::node_capacities capacities = nexus::presets::pi_bridge;
+
+template <class P>
+using node_of = nexus::node<P, node_random, capacities>;
 
 static_assert(NEXUS_NODE_ALL_INTERFACES == nexus::all_interfaces);
-static_assert(NEXUS_NODE_EVENT_FORWARDED == static_cast<int>(nexus::node_event_kind::forwarded) &&
-              NEXUS_NODE_EVENT_LINK_DATA == static_cast<int>(nexus::node_event_kind::link_data));
-static_assert(NEXUS_NODE_MAX_INTERFACES < nexus::all_interfaces);
+static_assert(capacities.interfaces < nexus::all_interfaces, "interface ids must not reach the flood marker");
+static_assert(NEXUS_NODE_DATA_MAX == nexus::event_data_max);
+static_assert(NEXUS_NODE_EVENT_ANNOUNCE == static_cast<int>(nexus::node_event_kind::announce) &&
+              NEXUS_NODE_EVENT_LINK_REQUEST == static_cast<int>(nexus::node_event_kind::link_request) &&
+              NEXUS_NODE_EVENT_LINK_ESTABLISHED ==
+                  static_cast<int>(nexus::node_event_kind::link_established) &&
+              NEXUS_NODE_EVENT_LINK_IDENTIFIED == static_cast<int>(nexus::node_event_kind::link_identified) &&
+              NEXUS_NODE_EVENT_LINK_DATA == static_cast<int>(nexus::node_event_kind::link_data) &&
+              NEXUS_NODE_EVENT_LINK_ROTATED == static_cast<int>(nexus::node_event_kind::link_rotated) &&
+              NEXUS_NODE_EVENT_LINK_CLOSED == static_cast<int>(nexus::node_event_kind::link_closed) &&
+              NEXUS_NODE_EVENT_FORWARDED == static_cast<int>(nexus::node_event_kind::forwarded));
+// Both structs are all counters / all sizes: a field added to the core without its C twin changes
+// the size and stops the build here instead of going missing from the C view.
+static_assert(sizeof(nexus_node_stats) == sizeof(nexus::node_stats),
+              "nexus_node_stats: one field per node_stats");
+static_assert(sizeof(nexus_node_capacities) == sizeof(nexus::node_capacities),
+              "nexus_node_capacities: one field per node_capacities");
+static_assert(node_of<nexus::nexus_profile>::routing_table_type::paths_per_destination() ==
+              NEXUS_ROUTING_PATHS_PER_DESTINATION);
 // The largest announce app data (HEADER_1, no ratchet) fits the documented data buffer.
 static_assert(nexus::wire::mtu - nexus::wire::header_1_size - nexus::public_key_size - nexus::name_hash_size -
                   nexus::wire::random_hash_size - nexus::signature_size <=
               NEXUS_NODE_DATA_MAX);
+static_assert(NEXUS_NODE_TIERS == nexus::gossip::tier_count);
+static_assert(NEXUS_TIER_ROUTING == static_cast<int>(nexus::gossip::tier::routing) &&
+              NEXUS_TIER_TRUST == static_cast<int>(nexus::gossip::tier::trust));
 
 // bindings/wasm/node.js reads and writes these structs at fixed offsets (wasm32).
 #if defined(__EMSCRIPTEN__)
+static_assert(offsetof(nexus_node_capacities, cached_app_data) == 80 && sizeof(nexus_node_capacities) == 84);
 static_assert(offsetof(nexus_node_event, id) == 4 && offsetof(nexus_node_event, iface) == 20 &&
               offsetof(nexus_node_event, hops) == 24 && offsetof(nexus_node_event, context) == 28 &&
               offsetof(nexus_node_event, reason) == 32 && offsetof(nexus_node_event, data_len) == 36 &&
               sizeof(nexus_node_event) == 40);
 static_assert(offsetof(nexus_node_config, path_lifetime_ms) == 48 &&
               offsetof(nexus_node_config, link_table_lifetime_ms) == 56 &&
-              offsetof(nexus_node_config, max_hops) == 64);
-static_assert(offsetof(nexus_node_path_info, iface) == 8 && offsetof(nexus_node_path_info, hops) == 12 &&
-              offsetof(nexus_node_path_info, next_hop) == 16 &&
-              offsetof(nexus_node_path_info, public_key) == 32 && sizeof(nexus_node_path_info) == 96);
-static_assert(offsetof(nexus_node_config, policy) == 68 && offsetof(nexus_node_config, gossip) == 72 &&
-              offsetof(nexus_node_config, auto_announce) == 76 &&
+              offsetof(nexus_node_config, max_hops) == 64 && offsetof(nexus_node_config, policy) == 68 &&
+              offsetof(nexus_node_config, gossip) == 72 && offsetof(nexus_node_config, auto_announce) == 76 &&
               offsetof(nexus_node_config, relay_fee) == 80 &&
               offsetof(nexus_node_config, announce_interval_ms) == 88 &&
               offsetof(nexus_node_config, gossip_interval_ms) == 96 &&
               offsetof(nexus_node_config, active_intervals) == 104 &&
               offsetof(nexus_node_config, stale_intervals) == 108 &&
               offsetof(nexus_node_config, down_rounds) == 112 &&
-              offsetof(nexus_node_config, evict_rounds) == 116 && sizeof(nexus_node_config) == 120);
-static_assert(sizeof(nexus_node_stats) == 136);
+              offsetof(nexus_node_config, evict_rounds) == 116 &&
+              offsetof(nexus_node_config, announce_rate_target_ms) == 120 &&
+              offsetof(nexus_node_config, announce_rate_grace) == 128 &&
+              offsetof(nexus_node_config, announce_rate_penalty_ms) == 136 &&
+              sizeof(nexus_node_config) == 144);
+static_assert(sizeof(nexus_node_stats) == 256);
 static_assert(offsetof(nexus_node_interface_metrics, latency_ms) == 4 &&
               offsetof(nexus_node_interface_metrics, shared) == 6 &&
               sizeof(nexus_node_interface_metrics) == 8);
@@ -80,28 +102,36 @@ static_assert(offsetof(nexus_node_neighbour, iface) == 16 && offsetof(nexus_node
               offsetof(nexus_node_neighbour, last_heard_ms) == 24 &&
               offsetof(nexus_node_neighbour, session) == 32 &&
               offsetof(nexus_node_neighbour, counter) == 36 && sizeof(nexus_node_neighbour) == 40);
+static_assert(offsetof(nexus_node_known_info, name_hash) == 64 &&
+              offsetof(nexus_node_known_info, owner) == 74 && offsetof(nexus_node_known_info, links) == 90 &&
+              offsetof(nexus_node_known_info, cached) == 91 &&
+              offsetof(nexus_node_known_info, lamport) == 96 &&
+              offsetof(nexus_node_known_info, emitted) == 104 &&
+              offsetof(nexus_node_known_info, announce_expires_ms) == 112 &&
+              offsetof(nexus_node_known_info, last_used_ms) == 120 &&
+              offsetof(nexus_node_known_info, protected_until_ms) == 128 &&
+              sizeof(nexus_node_known_info) == 136);
+static_assert(offsetof(nexus_node_link_route, next_hop) == 16 &&
+              offsetof(nexus_node_link_route, toward_initiator) == 32 &&
+              offsetof(nexus_node_link_route, toward_responder) == 33 &&
+              offsetof(nexus_node_link_route, proven) == 34 &&
+              offsetof(nexus_node_link_route, requests) == 35 &&
+              offsetof(nexus_node_link_route, proofs) == 36 &&
+              offsetof(nexus_node_link_route, expires_ms) == 40 &&
+              offsetof(nexus_node_link_route, last_request_ms) == 48 && sizeof(nexus_node_link_route) == 56);
 #endif
-static_assert(NEXUS_NODE_TIERS == nexus::gossip::tier_count);
-static_assert(NEXUS_TIER_ROUTING == static_cast<int>(nexus::gossip::tier::routing) &&
-              NEXUS_TIER_TRUST == static_cast<int>(nexus::gossip::tier::trust));
-static_assert(NEXUS_NODE_MAX_ROUTES >= NEXUS_ROUTING_PATHS_PER_DESTINATION);
 
 constexpr nexus_status to_status(nexus::error e) noexcept { return static_cast<nexus_status>(e); }
 constexpr bool usable(const void* p, std::size_t n) noexcept { return p != nullptr || n == 0; }
 
-using node_random = nexus::c_binding::handle_random;
-
-template <class P>
-using node_of =
-    nexus::node<P, node_random, NEXUS_NODE_MAX_INTERFACES, NEXUS_NODE_MAX_DESTINATIONS, NEXUS_NODE_MAX_PATHS,
-                NEXUS_NODE_MAX_LINKS, NEXUS_NODE_MAX_LINK_TABLE, NEXUS_NODE_OUTBOX, NEXUS_NODE_SEEN,
-                NEXUS_NODE_MAX_ROUTES, NEXUS_NODE_MAX_NEIGHBOURS>;
-static_assert(node_of<nexus::nexus_profile>::routing_table_type::paths_per_destination() ==
-              NEXUS_ROUTING_PATHS_PER_DESTINATION);
+constexpr std::uint64_t max_ms = 0x7fffffffffffffffULL;  // durations are signed 64-bit milliseconds
 
 nexus::duration ms(std::uint64_t v) noexcept {
-    return nexus::duration::milliseconds(v > 0x7fffffffffffffffULL ? 0x7fffffffffffffffLL
-                                                                   : static_cast<std::int64_t>(v));
+    return nexus::duration::milliseconds(v > max_ms ? static_cast<std::int64_t>(max_ms)
+                                                    : static_cast<std::int64_t>(v));
+}
+std::uint64_t ms_of(nexus::duration d) noexcept {
+    return d.count_ms() < 0 ? 0 : static_cast<std::uint64_t>(d.count_ms());
 }
 
 /// A NEXUS_POLICY_* code as the core's policy; false for anything else.
@@ -127,10 +157,11 @@ bool policy_of(int code, nexus::routing::path_policy& out) noexcept {
 /// The checks nexus_node_new documents for a caller's config.
 bool valid_config(const nexus_node_config& c) noexcept {
     nexus::routing::path_policy p;
-    constexpr std::uint64_t max_ms = 0x7fffffffffffffffULL;
     return c.max_hops >= 1 && c.max_hops <= 255 && policy_of(c.policy, p) && c.announce_interval_ms >= 1 &&
            c.announce_interval_ms <= max_ms && c.gossip_interval_ms >= 1 && c.gossip_interval_ms <= max_ms &&
-           c.active_intervals >= 1 && c.down_rounds >= 1 && c.evict_rounds >= c.down_rounds;
+           c.active_intervals >= 1 && c.down_rounds >= 1 && c.evict_rounds >= c.down_rounds &&
+           c.announce_rate_grace <= 255 && c.announce_rate_target_ms <= max_ms &&
+           c.announce_rate_penalty_ms <= max_ms;
 }
 
 nexus::node_config to_config(const nexus_node_config* c, bool transport) noexcept {
@@ -156,6 +187,9 @@ nexus::node_config to_config(const nexus_node_config* c, bool transport) noexcep
     k.timers.stale_intervals = c->stale_intervals;
     k.timers.down_rounds = c->down_rounds;
     k.timers.evict_rounds = c->evict_rounds;
+    k.announce_rate.target = ms(c->announce_rate_target_ms);
+    k.announce_rate.grace = static_cast<std::uint8_t>(c->announce_rate_grace);
+    k.announce_rate.penalty = ms(c->announce_rate_penalty_ms);
     return k;
 }
 
@@ -214,7 +248,7 @@ nexus_routing_entry entry_out(const nexus::routing::routing_entry& e) noexcept {
     return v;
 }
 
-// A node event as the C struct; data_len is set by the caller that copies the data.
+// A node event as the C struct, with its data length (the data is copied by the caller).
 nexus_node_event to_event(const nexus::node_event& ev) noexcept {
     nexus_node_event e{};
     e.kind = static_cast<int>(ev.kind);
@@ -223,6 +257,7 @@ nexus_node_event to_event(const nexus::node_event& ev) noexcept {
     e.hops = ev.hops;
     e.context = ev.context;
     e.reason = static_cast<int>(ev.reason);
+    e.data_len = ev.data.size();
     return e;
 }
 
@@ -230,15 +265,20 @@ nexus_node_event to_event(const nexus::node_event& ev) noexcept {
 
 struct nexus_node {
     nexus_node(bool deterministic, std::uint64_t seed) noexcept : rng(deterministic, seed) {}
-    ~nexus_node() { nexus::crypto::secure_wipe_object(scratch); }
+    ~nexus_node() { nexus::crypto::secure_wipe_object(event_data); }
     node_random rng;  // declared first: destroyed after the node that points at it
     std::variant<std::monostate, node_of<nexus::nexus_profile>, node_of<nexus::reticulum_profile>> node;
-    std::array<std::uint8_t, nexus::link_mdu> scratch{};  // receive decrypts here, then copies out
     // pop_outgoing takes packets out of the node into `held` and hands them on from there: the
     // node's links give up a packet before its size is checked against the caller's buffer, so a
     // packet that does not fit waits here for a larger buffer instead of being lost.
     std::array<std::uint8_t, nexus::wire::mtu> held{};
     nexus::outgoing held_to{};  // held_to.size == 0: nothing held
+    // poll does the same with events: the node's queue gives an event up when it is popped, and its
+    // data (a link message: plaintext, wiped once handed on) lives only until the next poll or
+    // receive, so an event whose data does not fit the caller's buffer waits here.
+    nexus_node_event event{};
+    bool event_held = false;
+    std::array<std::uint8_t, nexus::event_data_max> event_data{};
 };
 
 namespace {
@@ -266,25 +306,56 @@ nexus_status status_of(const nexus::result<T>& r) noexcept {
 
 extern "C" {
 
+nexus_status nexus_node_get_capacities(nexus_node_capacities* out) {
+    if (out == nullptr) return NEXUS_ERR_NULL_POINTER;
+    nexus_node_capacities c{};
+    c.interfaces = capacities.interfaces;
+    c.destinations = capacities.destinations;
+    c.known_destinations = capacities.known_destinations;
+    c.routes = capacities.routes;
+    c.paths_per_destination = capacities.paths_per_destination;
+    c.links = capacities.links;
+    c.pending_links_per_interface = capacities.pending_links_per_interface;
+    c.link_table = capacities.link_table;
+    c.reverse_table = capacities.reverse_table;
+    c.outbox = capacities.outbox;
+    c.seen = capacities.seen;
+    c.neighbours = capacities.neighbours;
+    c.early_offers = capacities.early_offers;
+    c.gossip_kinds = capacities.gossip_kinds;
+    c.events = capacities.events;
+    c.announce_sources = capacities.announce_sources;
+    c.held_announces = capacities.held_announces;
+    c.announce_rates = capacities.announce_rates;
+    c.announce_retries = capacities.announce_retries;
+    c.path_requests = capacities.path_requests;
+    c.cached_app_data = capacities.cached_app_data;
+    *out = c;
+    return NEXUS_OK;
+}
+
 nexus_status nexus_node_config_default(nexus_node_config* config) {
     if (config == nullptr) return NEXUS_ERR_NULL_POINTER;
     const nexus::node_config k{};
     nexus_node_config c{};
     const nexus_status s = nexus_link_config_default(&c.link);
     if (s != NEXUS_OK) return s;
-    c.path_lifetime_ms = static_cast<std::uint64_t>(k.path_lifetime.count_ms());
-    c.link_table_lifetime_ms = static_cast<std::uint64_t>(k.link_table_lifetime.count_ms());
+    c.path_lifetime_ms = ms_of(k.path_lifetime);
+    c.link_table_lifetime_ms = ms_of(k.link_table_lifetime);
     c.max_hops = k.max_hops;
     c.policy = NEXUS_POLICY_BALANCED;
     c.gossip = k.gossip ? 1 : 0;
     c.auto_announce = k.auto_announce ? 1 : 0;
     c.relay_fee = k.relay_fee;
-    c.announce_interval_ms = static_cast<std::uint64_t>(k.timers.announce_interval.count_ms());
-    c.gossip_interval_ms = static_cast<std::uint64_t>(k.timers.gossip_interval.count_ms());
+    c.announce_interval_ms = ms_of(k.timers.announce_interval);
+    c.gossip_interval_ms = ms_of(k.timers.gossip_interval);
     c.active_intervals = k.timers.active_intervals;
     c.stale_intervals = k.timers.stale_intervals;
     c.down_rounds = k.timers.down_rounds;
     c.evict_rounds = k.timers.evict_rounds;
+    c.announce_rate_target_ms = ms_of(k.announce_rate.target);
+    c.announce_rate_grace = k.announce_rate.grace;
+    c.announce_rate_penalty_ms = ms_of(k.announce_rate.penalty);
     *config = c;
     return NEXUS_OK;
 }
@@ -324,29 +395,18 @@ nexus_status nexus_node_identity_hash(const nexus_node* node, uint8_t* hash16) {
     });
 }
 
-nexus_status nexus_node_add_interface(nexus_node* node, uint8_t* iface) {
-    if (node == nullptr || iface == nullptr) return NEXUS_ERR_NULL_POINTER;
-    return with_node(node, [&](auto& n) {
-        auto r = n.add_interface();
-        if (!r) return to_status(r.error());
-        *iface = *r;
-        return NEXUS_OK;
-    });
-}
-
 nexus_status nexus_node_interface_metrics_default(nexus_node_interface_metrics* metrics) {
     if (metrics == nullptr) return NEXUS_ERR_NULL_POINTER;
     *metrics = metrics_out(nexus::interface_metrics{});
     return NEXUS_OK;
 }
 
-nexus_status nexus_node_add_interface_with_metrics(nexus_node* node,
-                                                   const nexus_node_interface_metrics* metrics,
-                                                   uint8_t* iface) {
+nexus_status nexus_node_add_interface(nexus_node* node, const nexus_node_interface_metrics* metrics,
+                                      uint64_t now_ms, uint8_t* iface) {
     if (node == nullptr || iface == nullptr) return NEXUS_ERR_NULL_POINTER;
     const nexus::interface_metrics m = metrics == nullptr ? nexus::interface_metrics{} : metrics_of(*metrics);
     return with_node(node, [&](auto& n) {
-        auto r = n.add_interface(m);
+        auto r = n.add_interface(m, at(now_ms));
         if (!r) return to_status(r.error());
         *iface = *r;
         return NEXUS_OK;
@@ -408,6 +468,11 @@ nexus_status nexus_node_announce_nexus(nexus_node* node, const uint8_t* dest16, 
     });
 }
 
+nexus_status nexus_node_request_path(nexus_node* node, const uint8_t* dest16, uint64_t now_ms) {
+    if (node == nullptr || dest16 == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](auto& n) { return status_of(n.request_path(hash_of(dest16), at(now_ms))); });
+}
+
 nexus_status nexus_node_open_link(nexus_node* node, const uint8_t* dest16, uint64_t now_ms,
                                   uint8_t* link_id16) {
     return nexus_node_open_link_with_policy(node, dest16, now_ms, NEXUS_NODE_OWN_POLICY, link_id16);
@@ -455,30 +520,10 @@ nexus_status nexus_node_link_state(const nexus_node* node, const uint8_t* link16
 }
 
 nexus_status nexus_node_receive(nexus_node* node, uint8_t iface, const uint8_t* raw, size_t raw_len,
-                                uint64_t now_ms, nexus_node_event* event, uint8_t* data, size_t data_cap) {
-    if (node == nullptr || !usable(raw, raw_len) || event == nullptr || !usable(data, data_cap))
-        return NEXUS_ERR_NULL_POINTER;
-    const in_bytes frame(raw, raw_len);
-    // An announce's app data is copied out after the node has taken the announce, so its size is
-    // checked first (link plaintext is checked by the link before it consumes the packet).
-    if (auto p = nexus::wire::decode_packet(frame);
-        p && p->header.flags.type == nexus::wire::packet_type::announce) {
-        if (auto a = nexus::wire::parse_announce(*p); a && a->app_data.size() > data_cap)
-            return NEXUS_ERR_BUFFER_TOO_SMALL;
-    }
-    const std::size_t cap = data_cap < node->scratch.size() ? data_cap : node->scratch.size();
-    const std::span<std::uint8_t> scratch(node->scratch.data(), cap);
-    const nexus_status s = with_node(node, [&](auto& n) {
-        auto ev = n.receive(iface, frame, at(now_ms), scratch);
-        if (!ev) return to_status(ev.error());
-        nexus_node_event e = to_event(*ev);
-        e.data_len = ev->data.size();
-        for (std::size_t i = 0; i < ev->data.size(); ++i) data[i] = ev->data[i];
-        *event = e;
-        return NEXUS_OK;
-    });
-    nexus::crypto::secure_wipe(scratch);
-    return s;
+                                uint64_t now_ms) {
+    if (node == nullptr || !usable(raw, raw_len)) return NEXUS_ERR_NULL_POINTER;
+    return with_node(
+        node, [&](auto& n) { return status_of(n.receive(iface, in_bytes(raw, raw_len), at(now_ms))); });
 }
 
 nexus_status nexus_node_pop_outgoing(nexus_node* node, uint64_t now_ms, uint8_t* out, size_t out_cap,
@@ -504,39 +549,44 @@ nexus_status nexus_node_pop_outgoing(nexus_node* node, uint64_t now_ms, uint8_t*
     return NEXUS_OK;
 }
 
-nexus_status nexus_node_poll(nexus_node* node, uint64_t now_ms, nexus_node_event* event) {
-    if (node == nullptr || event == nullptr) return NEXUS_ERR_NULL_POINTER;
-    return with_node(node, [&](auto& n) {
-        *event = to_event(n.poll(at(now_ms)));
-        return NEXUS_OK;
-    });
+nexus_status nexus_node_poll(nexus_node* node, uint64_t now_ms, nexus_node_event* event, uint8_t* data,
+                             size_t data_cap) {
+    if (node == nullptr || event == nullptr || !usable(data, data_cap)) return NEXUS_ERR_NULL_POINTER;
+    if (!node->event_held) {
+        nexus_node_event e{};
+        const nexus_status s = with_node(node, [&](auto& n) {
+            const nexus::node_event ev = n.poll(at(now_ms));
+            e = to_event(ev);
+            for (std::size_t i = 0; i < ev.data.size() && i < node->event_data.size(); ++i)
+                node->event_data[i] = ev.data[i];
+            return NEXUS_OK;
+        });
+        if (s != NEXUS_OK) return s;
+        if (e.kind == NEXUS_NODE_EVENT_NONE) {
+            *event = e;
+            return NEXUS_OK;
+        }
+        node->event = e;
+        node->event_held = true;
+    }
+    const std::size_t n = node->event.data_len;
+    if (n > data_cap) return NEXUS_ERR_BUFFER_TOO_SMALL;
+    for (std::size_t i = 0; i < n; ++i) data[i] = node->event_data[i];
+    *event = node->event;
+    nexus::crypto::secure_wipe(std::span<std::uint8_t>(node->event_data.data(), n));
+    node->event_held = false;
+    return NEXUS_OK;
 }
 
 nexus_status nexus_node_next_deadline(const nexus_node* node, uint64_t* deadline_ms) {
     if (node == nullptr || deadline_ms == nullptr) return NEXUS_ERR_NULL_POINTER;
     return with_node(node, [&](const auto& n) {
-        if (node->held_to.size != 0) {
+        if (node->held_to.size != 0 || node->event_held) {
             *deadline_ms = 0;
             return NEXUS_OK;
         }
         const nexus::timestamp t = n.next_deadline();
         *deadline_ms = t == nexus::timestamp::max() ? NEXUS_NODE_NO_DEADLINE : t.ms();
-        return NEXUS_OK;
-    });
-}
-
-nexus_status nexus_node_path(const nexus_node* node, const uint8_t* dest16, nexus_node_path_info* path) {
-    if (node == nullptr || dest16 == nullptr || path == nullptr) return NEXUS_ERR_NULL_POINTER;
-    return with_node(node, [&](const auto& n) {
-        const auto* p = n.path(hash_of(dest16));
-        if (p == nullptr) return NEXUS_ERR_NOT_FOUND;
-        nexus_node_path_info v{};
-        v.expires_ms = p->expires.ms();
-        v.iface = p->iface;
-        v.hops = p->hops;
-        copy_out(v.next_hop, p->next_hop);
-        copy_out(v.public_key, p->public_key);
-        *path = v;
         return NEXUS_OK;
     });
 }
@@ -563,7 +613,51 @@ nexus_status nexus_node_stats_get(const nexus_node* node, nexus_node_stats* stat
         v.adverts_refused = s.adverts_refused;
         v.neighbours_down = s.neighbours_down;
         v.announces_sent = s.announces_sent;
+        v.events_dropped = s.events_dropped;
+        v.destinations_evicted = s.destinations_evicted;
+        v.destinations_refused = s.destinations_refused;
+        v.pending_links_evicted = s.pending_links_evicted;
+        v.link_table_evicted = s.link_table_evicted;
+        v.link_table_refused = s.link_table_refused;
+        v.proofs_returned = s.proofs_returned;
+        v.announces_held = s.announces_held;
+        v.announces_released = s.announces_released;
+        v.announces_dropped = s.announces_dropped;
+        v.rebroadcasts_limited = s.rebroadcasts_limited;
+        v.announce_retries = s.announce_retries;
+        v.path_requests_sent = s.path_requests_sent;
+        v.path_requests_answered = s.path_requests_answered;
+        v.path_requests_forwarded = s.path_requests_forwarded;
         *stats = v;
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_known(const nexus_node* node, const uint8_t* dest16, nexus_node_known_info* known) {
+    if (node == nullptr || dest16 == nullptr || known == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](const auto& n) {
+        const auto* k = n.known(hash_of(dest16));
+        if (k == nullptr) return NEXUS_ERR_NOT_FOUND;
+        nexus_node_known_info v{};
+        copy_out(v.public_key, k->public_key);
+        copy_out(v.name_hash, k->name);
+        copy_out(v.owner, k->owner);
+        v.links = k->links;
+        v.cached = k->cached ? 1 : 0;
+        v.lamport = k->lamport;
+        v.emitted = k->emitted;
+        v.announce_expires_ms = k->announce_expires.ms();
+        v.last_used_ms = k->last_used.ms();
+        v.protected_until_ms = k->protected_until.ms();
+        *known = v;
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_known_count(const nexus_node* node, size_t* count) {
+    if (node == nullptr || count == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](const auto& n) {
+        *count = n.known_count();
         return NEXUS_OK;
     });
 }
@@ -595,6 +689,35 @@ nexus_status nexus_node_best_route(const nexus_node* node, const uint8_t* dest16
         const nexus::routing::routing_entry* e = n.route(hash_of(dest16), p, at(now_ms));
         if (e == nullptr) return NEXUS_ERR_NOT_FOUND;
         *entry = entry_out(*e);
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_link_table_entry(const nexus_node* node, const uint8_t* link16,
+                                         nexus_node_link_route* route) {
+    if (node == nullptr || link16 == nullptr || route == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](const auto& n) {
+        const nexus::link_route* r = n.link_table_entry(hash_of(link16));
+        if (r == nullptr) return NEXUS_ERR_NOT_FOUND;
+        nexus_node_link_route v{};
+        copy_out(v.destination, r->destination);
+        copy_out(v.next_hop, r->next_hop);
+        v.toward_initiator = r->toward_initiator;
+        v.toward_responder = r->toward_responder;
+        v.proven = r->proven ? 1 : 0;
+        v.requests = r->requests;
+        v.proofs = r->proofs;
+        v.expires_ms = r->expires.ms();
+        v.last_request_ms = r->last_request.ms();
+        *route = v;
+        return NEXUS_OK;
+    });
+}
+
+nexus_status nexus_node_link_table_size(const nexus_node* node, size_t* count) {
+    if (node == nullptr || count == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](const auto& n) {
+        *count = n.link_table_size();
         return NEXUS_OK;
     });
 }

@@ -65,9 +65,10 @@ static size_t brute_best(const nexus_route_candidate* c, size_t n, const uint8_t
         uint8_t x[16], y[16];
         sub128(c[i].neighbour, dest, x);
         sub128(dest, c[i].neighbour, y);
-        dist[i] = to_double(less128(x, y) ? x : y);
+        /* docs/routing.md: no ring term on a one-hop path; latency (worst hop + 1 ms) x hops. */
+        dist[i] = c[i].cost.hop_count <= 1 ? 0.0 : to_double(less128(x, y) ? x : y);
         cost[i] = decoded_cost(c[i].cost.cumulative_cost);
-        lat[i] = c[i].cost.worst_latency_ms;
+        lat[i] = (c[i].cost.worst_latency_ms + 1.0) * (c[i].cost.hop_count > 1 ? c[i].cost.hop_count : 1);
         if (dist[i] > maxd) maxd = dist[i];
         if (cost[i] > maxc) maxc = cost[i];
         if (lat[i] > maxl) maxl = lat[i];

@@ -1,26 +1,30 @@
 """nexus.node: the sans-I/O node (header-only C++, ``include/nexus/node.hpp``).
 
-A :class:`Node` is one identity with its destinations, a path table learned from announces, links,
-and optionally transport: it forwards announces, link requests and link traffic between its
-interfaces, so a node with two interfaces and ``transport=True`` is a bridge. It never reads a clock
-or touches a socket. The integrator's loop:
+A :class:`Node` is one identity with its destinations, the destinations it learned from announces
+and the paths to them, links, and optionally transport: it forwards announces, path requests, link
+requests and link traffic between its interfaces, so a node with two interfaces and
+``transport=True`` is a bridge. It never reads a clock or touches a socket. The integrator's loop:
 
-- :meth:`Node.receive` for every frame an interface delivers;
+- :meth:`Node.receive` for every frame an interface delivers (a refused frame raises; an accepted
+  one returns nothing: what it caused comes from poll);
 - :meth:`Node.pop_outgoing` for what to send: ``(raw, iface, except_iface)``, sent on ``iface``, or
   on every interface but ``except_iface`` when ``iface`` is :data:`ALL_INTERFACES` (a flood);
-- :meth:`Node.poll` at :attr:`Node.next_deadline` at the latest (links that came up, closed or
-  timed out).
+- :meth:`Node.poll` after receiving and at :attr:`Node.next_deadline` at the latest: every event
+  (announces heard, link requests, links established, data, closes, packets forwarded), in the
+  order they happened.
 
 Time is integer milliseconds on any monotonic clock. Randomness comes from the operating system
 unless a ``seed`` is given (reproducible: simulations and tests only, never real keys). Refused
-packets and calls raise a :class:`NodeError` subclass (a ``ValueError``) named after the nexus
-error; the ones a link also raises are subclasses of the link's classes too, so
-``except ReplayedError`` / ``except AuthFailedError`` catch both.
+packets and calls raise the :mod:`nexus.errors` class of the nexus error (:class:`NotFoundError`,
+:class:`ReplayedError`, ...), the same classes a link raises, all subclasses of :class:`NodeError`,
+which is :class:`nexus.NexusError` (a ``ValueError``).
 
-Capacities are fixed in this binding for a desktop or simulation node (:data:`CAPACITIES`): 8
-interfaces, 4 destinations, 256 paths (the farthest is evicted when full), 32 links of its own, 64
-forwarded links, 64 queued packets, 1024 remembered packet hashes (duplicate detection), 512
-routing-table paths, 16 gossip neighbours.
+Capacities are fixed per node by a named preset of the C++ library (``include/nexus/config.hpp``):
+``Node(..., preset="pi_bridge")``, the default, a host node (8 interfaces, 256 known destinations,
+1,024 routing-table paths, 32 links, ...), or ``preset="research"`` for simulations (16 interfaces,
+1,024 known destinations, 4,096 paths, ...). :data:`PRESETS` holds each preset's capacities and
+:attr:`Node.capacities` a node's, as dicts keyed by the C++ ``node_capacities`` field names (read
+from the C++ constants); :data:`CAPACITIES` is the default preset's.
 
 Routing and gossip (``include/nexus/node.hpp``, docs/routing.md, docs/gossip.md): paths live in a
 routing table (several per destination, Lamport-ordered, with the spec's timers) and every
@@ -32,8 +36,11 @@ triggers (first boot, a new interface, an interface cost change above 25 %, ever
 interval). Both are off by default. :class:`InterfaceMetrics` (bandwidth, latency, shared medium)
 size an interface's gossip budget and the costs of the paths offered over it. The state is
 readable: :meth:`Node.routes` (every path, as :class:`RouteInfo`), :meth:`Node.route` (the best
-one, under any policy), :meth:`Node.budget` (:class:`GossipBudget`), :meth:`Node.neighbours`
-(:class:`NeighbourInfo`), :attr:`Node.lamport` and the counters of :attr:`Node.stats`.
+one, under any policy), :meth:`Node.known` (what an announce told of a destination, as
+:class:`KnownDestination`), :meth:`Node.link_table_entry` (a link forwarded for others, as
+:class:`LinkRoute`), :meth:`Node.budget` (:class:`GossipBudget`), :meth:`Node.neighbours`
+(:class:`NeighbourInfo`), :attr:`Node.lamport` and the counters of :attr:`Node.stats`. A node
+without a usable path can ask the mesh for one: :meth:`Node.request_path`.
 
 :func:`run_mesh` moves packets between nodes in memory until they are quiet: the seed of the
 simulator API (issue 5).
@@ -55,66 +62,31 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from ._nexus import node as _native
 from .identity import Identity, name_hash
-from .link import (AuthFailedError, BadEncodingError, BadStateError, InvalidArgumentError, InvalidLengthError,
-                   LinkConfig, ReplayedError, TruncatedError, UnsupportedError, WeakKeyError)
+from .errors import (AuthFailedError, BadEncodingError, BadStateError, BufferTooSmallError,  # noqa: F401
+                     FullError, InvalidArgumentError, InvalidLengthError, NexusError, NotFoundError,
+                     OutOfRangeError, ReplayedError, TruncatedError, UnsupportedError, WeakKeyError)
+from .link import LinkConfig
 from .wire import PathCost
 
-CAPACITIES: Dict[str, int] = dict(_native.CAPACITIES)
+#: The capacity presets a Node can have, by name: each a dict keyed by node_capacities' fields.
+PRESETS: Dict[str, Dict[str, int]] = {name: dict(caps) for name, caps in _native.PRESETS.items()}
+#: The preset a Node has unless told otherwise.
+DEFAULT_PRESET: str = _native.DEFAULT_PRESET
+#: The default preset's capacities.
+CAPACITIES: Dict[str, int] = dict(PRESETS[DEFAULT_PRESET])
+#: Event kind names (nexus::to_string(node_event_kind)), "none" first.
+EVENT_KINDS: Tuple[str, ...] = tuple(_native.EVENT_KINDS)
 ALL_INTERFACES: int = _native.ALL_INTERFACES
 
 
-class NodeError(ValueError):
-    """A node refused a packet or a call; ``code`` is the nexus error name."""
-
-    code = "unknown"
-
-    def __init__(self, message: Optional[str] = None):
-        super().__init__(message or self.code)
-
-
-class NotFoundError(NodeError):
-    """No path, no such destination or link."""
-
-    code = "not_found"
-
-
-class FullError(NodeError):
-    """A table or the outbox is full."""
-
-    code = "full"
-
-
-class OutOfRangeError(NodeError):
-    """The packet reached the hop limit."""
-
-    code = "out_of_range"
-
-
-class BufferTooSmallError(NodeError):
-    code = "buffer_too_small"
-
-
-def _both(link_cls):
-    # A node error that is also the link binding's class of the same name.
-    return type(link_cls.__name__, (NodeError, link_cls), {"code": link_cls.code, "__module__": __name__,
-                                                             "__doc__": link_cls.__doc__})
-
-
-_LINK_CLASSES = (ReplayedError, AuthFailedError, BadStateError, InvalidArgumentError, InvalidLengthError,
-                 TruncatedError, BadEncodingError, WeakKeyError, UnsupportedError)
-_ERRORS = {cls.code: cls for cls in [_both(c) for c in _LINK_CLASSES]
-           + [NotFoundError, FullError, OutOfRangeError, BufferTooSmallError]}
+# A node's refusals are nexus.errors classes, raised by the native module itself; NodeError is
+# their base under its older name (``except NodeError`` catches every one).
+NodeError = NexusError
 
 
 def _call(fn, *args):
-    try:
-        return fn(*args)
-    except _native.NodeError as e:
-        name = str(e)
-        cls = _ERRORS.get(name)
-        if cls is None:
-            cls = type(f"NodeError_{name}", (NodeError,), {"code": name})
-        raise cls(name) from None
+    # Nothing left to translate (see above); kept so the call sites stay as they were.
+    return fn(*args)
 
 
 @dataclass(frozen=True)
@@ -136,6 +108,12 @@ class NodeConfig:
     stale_intervals: int = 1  # then stale for this many more
     down_rounds: int = 3  # silent rounds before a neighbour is down (>= 1)
     evict_rounds: int = 10  # silent rounds before its paths are removed (>= down_rounds)
+    # Rebroadcast rate control per destination: relayed announces sooner than target after the last
+    # are violations; beyond grace (0 .. 255) of them that destination's announces are not relayed
+    # until last + target + penalty.
+    announce_rate_target_ms: int = 60 * 1000
+    announce_rate_grace: int = 5
+    announce_rate_penalty_ms: int = 0
 
     def _args(self) -> tuple:
         if not isinstance(self.link, LinkConfig):
@@ -145,7 +123,9 @@ class NodeConfig:
         return self.link._args() + (self.path_lifetime_ms, self.link_table_lifetime_ms, self.max_hops,
                                     self.policy, bool(self.gossip), bool(self.auto_announce), self.relay_fee,
                                     self.announce_interval_ms, self.gossip_interval_ms, self.active_intervals,
-                                    self.stale_intervals, self.down_rounds, self.evict_rounds)
+                                    self.stale_intervals, self.down_rounds, self.evict_rounds,
+                                    self.announce_rate_target_ms, self.announce_rate_grace,
+                                    self.announce_rate_penalty_ms)
 
 
 @dataclass(frozen=True)
@@ -233,11 +213,52 @@ class NeighbourInfo:
 
 
 @dataclass(frozen=True)
+class KnownDestination:
+    """What a node knows of a destination from its newest valid announce (node/routing.hpp
+    known_destination): the owner's public key and identity hash, the name hash, the highest
+    Lamport time heard and the newest announce's emission time (seconds), until when that announce
+    is current, when the destination was last used, until when recent traffic protects it from
+    eviction, how many of our links to it are up, and the cached announce's app data (None when the
+    announce is not cached: its app data did not fit the preset's cached_app_data, or a ratchet)."""
+
+    public_key: bytes
+    name_hash: bytes
+    owner: bytes
+    lamport: int
+    emitted: int
+    announce_expires_ms: int
+    last_used_ms: int
+    protected_until_ms: int
+    links: int
+    cached: bool
+    app_data: Optional[bytes]
+
+
+@dataclass(frozen=True)
+class LinkRoute:
+    """A transport node's entry for a link it forwards for others (node/transport.hpp link_route):
+    the link's destination, where the request went (next_hop: the transport id, None when the
+    destination's node is the neighbour), the interfaces toward each end, whether the proof came
+    back, link requests and proofs forwarded, and when the entry expires."""
+
+    destination: bytes
+    next_hop: Optional[bytes]
+    toward_initiator: int
+    toward_responder: int
+    proven: bool
+    requests: int
+    proofs: int
+    expires_ms: int
+    last_request_ms: int
+
+
+@dataclass(frozen=True)
 class NodeEvent:
-    """What happened. kind is "announce" (id = destination, hops, data = app data), "link_request",
-    "link_established", "link_identified", "link_data" (context, data = plaintext), "link_rotated",
-    "link_closed" (reason: "local", "remote", "inactivity", "establishment_timeout",
-    "unidentified"), "forwarded" (for someone else) or "none"; id is the destination or link id."""
+    """What happened. kind is one of :data:`EVENT_KINDS`: "announce" (id = destination, hops, data =
+    app data), "link_request", "link_established", "link_identified", "link_data" (context, data =
+    plaintext), "link_rotated", "link_closed" (reason: "local", "remote", "inactivity",
+    "establishment_timeout", "unidentified", "delivery_failed"), "forwarded" (for someone else);
+    id is the destination or link id."""
 
     kind: str
     id: bytes
@@ -276,29 +297,51 @@ def _seed(seed: Optional[int]) -> Optional[int]:
     return seed
 
 
+def _preset(preset) -> str:
+    if not isinstance(preset, str):
+        raise TypeError("preset must be a preset name (str)")
+    if preset not in PRESETS:
+        raise ValueError(f"preset must be one of {', '.join(repr(p) for p in PRESETS)}, not {preset!r}")
+    return preset
+
+
 class Node:
-    """A nexus node with the identity's profile. Add interfaces and destinations, then drive it with
+    """A nexus node with the identity's profile and the capacities of a preset (:data:`PRESETS`:
+    "pi_bridge", the default, or "research"). Add interfaces and destinations, then drive it with
     receive / pop_outgoing / poll."""
 
     __slots__ = ("_core", "name")
 
     def __init__(self, identity: Identity, transport: bool = False, seed: Optional[int] = None,
-                 config: Optional[NodeConfig] = None, name: Optional[str] = None):
+                 config: Optional[NodeConfig] = None, name: Optional[str] = None,
+                 preset: str = DEFAULT_PRESET):
         if not isinstance(identity, Identity):
             raise TypeError("identity must be a nexus.Identity")
         if config is None:
             config = NodeConfig()
         if not isinstance(config, NodeConfig):
             raise TypeError("config must be a nexus.NodeConfig")
-        self._core = _call(_native.NodeCore, identity.profile, identity.private_key(), bool(transport),
-                           _seed(seed), *config._args())
+        self._core = _call(_native.NodeCore, identity.profile, _preset(preset), identity.private_key(),
+                           bool(transport), _seed(seed), *config._args())
         self.name = name  # free for the application (run_mesh and repr use it)
 
-    def add_interface(self, metrics: Optional[InterfaceMetrics] = None) -> int:
-        """Registers an interface (default metrics: 1,000,000 bps, 0 ms, not shared); returns its id
-        (0, 1, ...). FullError beyond 8. A new interface is an announce trigger (auto_announce)."""
+    @property
+    def preset(self) -> str:
+        """The name of the node's capacity preset."""
+        return self._core.preset
+
+    @property
+    def capacities(self) -> Dict[str, int]:
+        """The node's capacities (its preset's), keyed by node_capacities' field names."""
+        return self._core.capacities
+
+    def add_interface(self, metrics: Optional[InterfaceMetrics] = None, now_ms: int = 0) -> int:
+        """Registers an interface at now_ms (default metrics: 1,000,000 bps, 0 ms, not shared); returns
+        its id (0, 1, ...). FullError beyond capacities["interfaces"]. A new interface is an
+        announce trigger (auto_announce); ingress control treats announces on a young interface
+        more strictly."""
         m = _metrics(metrics)
-        return _call(self._core.add_interface, m.bandwidth_bps, m.latency_ms, bool(m.shared))
+        return _call(self._core.add_interface, m.bandwidth_bps, m.latency_ms, bool(m.shared), now_ms)
 
     def set_interface_metrics(self, iface: int, metrics: InterfaceMetrics, now_ms: int) -> None:
         """New metrics for an interface; its gossip budget continues at the new bandwidth. A change of
@@ -360,11 +403,14 @@ class Node:
         """"pending", "handshake", "active" or "closed"; NotFoundError once reported closed."""
         return _call(self._core.link_state, _bytes(link, "link"))
 
-    def receive(self, iface: int, raw: bytes, now_ms: int) -> NodeEvent:
-        """Handles one frame received on iface. A refused frame raises a NodeError subclass
-        (ReplayedError, AuthFailedError, NotFoundError, ...); the node then changes only its
-        counters."""
-        return NodeEvent(*_call(self._core.receive, iface, _bytes(raw, "raw"), now_ms))
+    def receive(self, iface: int, raw: bytes, now_ms: int) -> None:
+        """Handles one frame received on iface; what it caused (an announce heard, data on a link, a
+        packet forwarded...) comes from :meth:`poll`. A refused frame raises the nexus.errors class
+        of the reason (ReplayedError: a duplicate, AuthFailedError: a forged announce or a bad tag,
+        NotFoundError: no path or an unknown link, TruncatedError / BadEncodingError: malformed,
+        OutOfRangeError: the hop limit, FullError: no room now, the sender may repeat it); the node
+        then changes only its counters."""
+        _call(self._core.receive, iface, _bytes(raw, "raw"), now_ms)
 
     def pop_outgoing(self, now_ms: int) -> List[Tuple[bytes, int, int]]:
         """Every packet to send now, in order: (raw, iface, except_iface). iface is ALL_INTERFACES
@@ -372,7 +418,9 @@ class Node:
         return _call(self._core.pop_outgoing, now_ms)
 
     def poll(self, now_ms: int) -> List[NodeEvent]:
-        """Runs the timers: links that came up or closed (closed ones are forgotten)."""
+        """Every event up to now_ms, in the order it happened: those of the frames received since the
+        last poll, then those of the timers it runs (links that came up or timed out, closes: closed
+        links are forgotten)."""
         return [NodeEvent(*t) for t in _call(self._core.poll, now_ms)]
 
     @property
@@ -381,17 +429,45 @@ class Node:
         nothing is pending."""
         return self._core.next_deadline()
 
-    def path(self, destination: bytes) -> Optional[dict]:
-        """The path to a destination, or None: iface, next_hop (the transport node's identity hash,
-        None when directly reachable), hops, expires_ms, public_key, name_hash."""
-        return self._core.path(_bytes(destination, "destination"))
+    def known(self, destination: bytes) -> Optional[KnownDestination]:
+        """What the node knows of a destination from its announce, or None when it knows nothing of
+        it (never heard, or evicted for room)."""
+        d = self._core.known(_bytes(destination, "destination"))
+        return None if d is None else KnownDestination(**d)
 
     @property
-    def stats(self) -> dict:
-        """Counters: received, sent, forwarded, duplicates, malformed, announces_valid,
-        announces_rejected, links_rejected, no_route, gossip_sent, gossip_bytes_sent,
-        gossip_received, gossip_rejected, adverts_merged, adverts_refused, neighbours_down,
-        announces_sent."""
+    def known_count(self) -> int:
+        """How many destinations the node knows (at most capacities["known_destinations"])."""
+        return self._core.known_count
+
+    def request_path(self, destination: bytes, now_ms: int) -> None:
+        """Asks the mesh for a path to a destination (a path request, flooded on every interface; at
+        most one every 20 s per destination, a repeat sooner does nothing). Whoever knows it answers
+        with an announce (a path response), which poll reports. open_link asks by itself when it
+        finds no path. InvalidArgumentError without interfaces or for one of our own destinations,
+        FullError when the outbox is full."""
+        _call(self._core.request_path, _bytes(destination, "destination"), now_ms)
+
+    def link_table_entry(self, link: bytes) -> Optional[LinkRoute]:
+        """Transport: the entry of a link this node forwards for others, or None."""
+        d = self._core.link_table_entry(_bytes(link, "link"))
+        return None if d is None else LinkRoute(**d)
+
+    @property
+    def link_table_size(self) -> int:
+        """Transport: how many links the node forwards for others."""
+        return self._core.link_table_size
+
+    @property
+    def stats(self) -> Dict[str, int]:
+        """The counters of node_stats (include/nexus/node/context.hpp), all of them: received, sent,
+        forwarded, duplicates, malformed, announces_valid, announces_rejected, links_rejected,
+        no_route, gossip_sent, gossip_bytes_sent, gossip_received, gossip_rejected, adverts_merged,
+        adverts_refused, neighbours_down, announces_sent, events_dropped, destinations_evicted,
+        destinations_refused, pending_links_evicted, link_table_evicted, link_table_refused,
+        proofs_returned, announces_held, announces_released, announces_dropped,
+        rebroadcasts_limited, announce_retries, path_requests_sent, path_requests_answered,
+        path_requests_forwarded."""
         return self._core.stats
 
     def routes(self) -> List[RouteInfo]:
@@ -440,7 +516,7 @@ class Node:
 
     def __repr__(self):
         label = f"{self.name!r}, " if self.name else ""
-        return f"Node({label}{self.identity_hash.hex()}, transport={self.transport})"
+        return f"Node({label}{self.identity_hash.hex()}, transport={self.transport}, preset={self.preset!r})"
 
 
 End = Tuple[Node, int]
@@ -463,8 +539,9 @@ def run_mesh(nodes: Sequence[Node], cables: Iterable[Tuple[End, End]], now_ms: i
     happened, in order. Each cable joins two (node, iface) ends and carries every frame both ways,
     instantly and without loss. In each round every node (in the order given) is polled, then
     sends everything it has queued, each packet delivered at once to the far end of every cable it
-    goes out on. Refused frames appear as events with ``error`` set (the NodeError code). With
-    ``trace`` (a list), every (sender, iface, raw) put on a cable is appended to it.
+    goes out on, which is polled right after for what the packet caused. Refused frames appear as
+    events with ``error`` set (the NodeError code). With ``trace`` (a list), every (sender, iface,
+    raw) put on a cable is appended to it.
 
     The seed of the simulator API (issue 5): later versions add latency, loss, bandwidth and a
     clock that advances to the nodes' deadlines."""
@@ -485,12 +562,11 @@ def run_mesh(nodes: Sequence[Node], cables: Iterable[Tuple[End, End]], now_ms: i
                     if trace is not None:
                         trace.append((n, local, raw))
                     try:
-                        ev = peer.receive(peer_iface, raw, now_ms)
+                        peer.receive(peer_iface, raw, now_ms)
                     except NodeError as e:
                         events.append(MeshEvent(peer, None, e.code, raw))
                         continue
-                    if ev.kind != "none":
-                        events.append(MeshEvent(peer, ev))
+                    events.extend(MeshEvent(peer, ev) for ev in peer.poll(now_ms))
         if not moved:
             return events
     raise RuntimeError("run_mesh: the mesh did not go quiet")
@@ -499,10 +575,15 @@ def run_mesh(nodes: Sequence[Node], cables: Iterable[Tuple[End, End]], now_ms: i
 __all__ = [
     "ALL_INTERFACES",
     "CAPACITIES",
+    "DEFAULT_PRESET",
+    "EVENT_KINDS",
+    "PRESETS",
     "Node",
     "NodeConfig",
     "NodeEvent",
     "InterfaceMetrics",
+    "KnownDestination",
+    "LinkRoute",
     "RouteInfo",
     "TierBudget",
     "GossipBudget",

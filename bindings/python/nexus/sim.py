@@ -26,8 +26,20 @@ The same seed and the same calls give the same run, event for event and byte for
     >>> (t.sent, t.delivered, t.ratio)
     (5, 5, 1.0)
 
-Research helpers (pure Python on the calls above): :func:`inject_traffic`,
-:func:`delivery_ratio`, :func:`convergence_time`, :func:`gossip_overhead`.
+Every node has the capacities of a preset of the C++ library (``include/nexus/config.hpp``):
+``Mesh(preset="research")``, the default (1,024 known destinations, 4,096 paths, 16 interfaces,
+32 neighbours: mesh.hpp's ``research_node``), or ``preset="pi_bridge"`` (the host node of the other
+bindings: mesh.hpp's ``default_node``); :data:`PRESETS` has their capacities.
+
+Routes name their next hop both by identity hash and by node index (``next_hop_node``);
+:meth:`Mesh.walk` follows the nodes' own choices hop by hop and reports the nodes and links walked,
+why the walk stopped, and what the walked path really costs (relay fees, link latencies), to set
+against what the route advertises.
+
+Research helpers (pure Python on the calls above): :func:`inject_traffic` (a flow that says why it
+sent nothing: ``Traffic.reason``), :func:`delivery_ratio`, :func:`converged` and
+:func:`convergence_state` (routes present *and* walks that arrive), :func:`convergence_time`,
+:func:`route_survey`, :func:`gossip_overhead`.
 """
 
 from __future__ import annotations
@@ -45,10 +57,20 @@ from ._nexus import sim as _native
 TRAFFIC_CLASSES: Tuple[str, ...] = tuple(n for n in _native.TRAFFIC_CLASSES if not n.startswith("class_"))
 #: Node configuration keys (``Mesh(**config)``, ``add_node(**config)``).
 CONFIG_KEYS: Tuple[str, ...] = tuple(_native.CONFIG_KEYS)
-#: Fixed capacities of a simulated node: interfaces, destinations, paths, links, ...
-CAPACITIES: Dict[str, int] = dict(_native.SIM_CAPACITIES)
+#: The capacity presets a mesh's nodes can have, by name: dicts keyed by node_capacities' fields.
+PRESETS: Dict[str, Dict[str, int]] = {name: dict(caps) for name, caps in _native.PRESETS.items()}
+#: The preset of a Mesh unless told otherwise.
+DEFAULT_PRESET: str = _native.DEFAULT_PRESET
+#: The capacities of a simulated node of the default preset: interfaces, destinations, routes, ...
+CAPACITIES: Dict[str, int] = dict(PRESETS[DEFAULT_PRESET])
 #: Largest message :meth:`Mesh.send` takes, bytes.
 LINK_MDU: int = int(_native.LINK_MDU)
+#: Why a walk (:meth:`Mesh.walk`) stopped.
+WALK_OUTCOMES: Tuple[str, ...] = tuple(_native.WALK_OUTCOMES)
+#: Why a flow (:func:`inject_traffic`) stopped before sending every message (:attr:`Traffic.reason`).
+TRAFFIC_REASONS: Tuple[str, ...] = ("no_path", "link_refused", "timed_out", "source_down")
+
+_CORES = {"research": _native.MeshCoreResearch, "pi_bridge": _native.MeshCorePiBridge}
 
 
 def _us(seconds, what: str) -> int:
@@ -281,21 +303,26 @@ class Mesh:
     seed makes the run reproducible (identities, announce randomness, link keys, loss draws).
     transport=True makes every node a transport node (it relays for others: needed for multi-hop
     meshes); gossip=True runs the tier-1 gossip round on every node. keep_log=True keeps every
-    node event for :meth:`events` (the helpers need it). Further keyword arguments are node
+    node event for :meth:`events` (the helpers need it). preset names the capacities of every node
+    (:data:`PRESETS`: "research", the default, or "pi_bridge"). Further keyword arguments are node
     configuration (:data:`CONFIG_KEYS`: e.g. path_lifetime_ms, establishment_timeout_ms, max_hops,
     policy ('cheapest', 'fastest', 'balanced', 'most_reliable'), auto_announce, relay_fee,
-    announce_interval_ms, gossip_interval_ms); they apply to every node unless add_node / build
-    override them."""
+    announce_interval_ms, gossip_interval_ms, down_rounds, announce_rate_target_ms); they apply to
+    every node unless add_node / build override them."""
 
     def __init__(self, seed: int = 1, gossip: bool = True, transport: bool = True, keep_log: bool = True,
-                 **config):
+                 preset: str = DEFAULT_PRESET, **config):
         _int(seed, "seed", 0, 2**64 - 1)
+        if not isinstance(preset, str) or preset not in _CORES:
+            raise ValueError(f"preset must be one of {', '.join(repr(p) for p in _CORES)}, not {preset!r}")
         base = dict(config)
         base["transport"] = bool(transport)
         base["gossip"] = bool(gossip)
         self.gossip: bool = bool(gossip)
         self.seed = seed
-        self._core = _native.MeshCore(seed, self._config(base))
+        self.preset: str = preset
+        self.capacities: Dict[str, int] = dict(PRESETS[preset])
+        self._core = _CORES[preset](seed, self._config(base))
         self._core.keep_log(bool(keep_log))
         self._keep_log = bool(keep_log)
         self._callbacks: Dict[int, Callable[[], None]] = {}
@@ -347,11 +374,12 @@ class Mesh:
         link = self._link(link)
         if not shared:
             deg = topology.degrees()
+            room = self.capacities["interfaces"]
             for i, d in enumerate(deg):
                 have = self._core.interfaces(i) if i < self._core.size else 0
-                if have + d > CAPACITIES["interfaces"]:
-                    raise ValueError(f"node {i} would need {have + d} interfaces; a simulated node has "
-                                     f"{CAPACITIES['interfaces']} (use a smaller radius or shared=True)")
+                if have + d > room:
+                    raise ValueError(f"node {i} would need {have + d} interfaces; a simulated node of preset "
+                                     f"{self.preset!r} has {room} (use a smaller radius or shared=True)")
         before = self._core.size
         ids = self._core.build(topology.n, list(topology.edges), link._args(), bool(shared),
                                self._config(config) if config else None)
@@ -383,7 +411,7 @@ class Mesh:
             if len(p) != 2:
                 raise ValueError(f"a port is a node or (node, interface), not {p!r}")
             node, iface = p
-            return self._node(node), _int(iface, "interface", 0, CAPACITIES["interfaces"] - 1)
+            return self._node(node), _int(iface, "interface", 0, self.capacities["interfaces"] - 1)
         return self._node(p), -1
 
     def _node(self, i) -> int:
@@ -444,8 +472,14 @@ class Mesh:
 
     def open_link(self, node: int, dest: bytes) -> bytes:
         """Opens an encrypted link from node to a destination it has a path to; returns the
-        link id. The link is usable once link_state(node, id) is 'active'."""
+        link id. The link is usable once link_state(node, id) is 'active'. A refusal raises the
+        nexus.errors class of its code (NotFoundError: no path, FullError: no link slot)."""
         return self._core.open_link(self._node(node), self._dest(dest))
+
+    def request_path(self, node: int, dest: bytes) -> None:
+        """The node asks the mesh for a path to dest now (a path request; at most one every 20 s per
+        destination, a repeat sooner does nothing); whoever knows dest answers with an announce."""
+        self._core.request_path(self._node(node), self._dest(dest))
 
     def send(self, node: int, link_id: bytes, data: bytes, context: int = 0) -> None:
         """Sends data (at most LINK_MDU bytes) on one of the node's active links."""
@@ -554,11 +588,12 @@ class Mesh:
 
     def events(self, kind: Optional[str] = None, node: Optional[int] = None,
                since: float = 0.0) -> List[dict]:
-        """Node events so far (needs keep_log): dicts with time (s), time_us, node, kind
-        ('announce', 'link_request', 'link_established', 'link_identified', 'link_data',
-        'link_rotated', 'link_closed', 'forwarded'), id (bytes: destination or link id), iface,
-        hops, context, reason (of a close) and data (announce app data or link plaintext);
-        optionally only one kind, one node, or from time `since`."""
+        """Node events so far (needs keep_log), in the order they happened: dicts with time (s),
+        time_us, node, kind (nexus.node.EVENT_KINDS: 'announce', 'link_request',
+        'link_established', 'link_identified', 'link_data', 'link_rotated', 'link_closed',
+        'forwarded', ...), id (bytes: destination or link id), iface, hops, context, reason (of a
+        close) and data (announce app data or link plaintext); optionally only one kind, one node, or
+        from time `since`."""
         if not self._keep_log:
             raise ValueError("events() needs Mesh(keep_log=True)")
         if node is not None:
@@ -576,29 +611,71 @@ class Mesh:
         return self._core.receive_errors(self._node(node))
 
     def node_stats(self, node: int) -> Dict[str, int]:
-        """The node's counters (node.hpp node_stats): received, sent, forwarded, duplicates,
-        malformed, announces_valid, announces_rejected, links_rejected, no_route, and the gossip
-        counters gossip_sent, gossip_bytes_sent, gossip_received, gossip_rejected, adverts_merged,
-        adverts_refused, neighbours_down, announces_sent. A crashed node has none (ValueError)."""
+        """The node's counters, every one of node_stats (include/nexus/node/context.hpp; the same
+        keys as nexus.Node.stats): received, sent, forwarded, duplicates, malformed,
+        announces_valid, announces_rejected, links_rejected, no_route, the gossip counters, the
+        table evictions and refusals, announce ingress and rate control, and path requests. A
+        crashed node has none (ValueError)."""
         return self._core.node_stats(self._node(node))
 
     def identity_hash(self, node: int) -> bytes:
+        """The node's identity hash (the same in every incarnation: crashed nodes have one too)."""
         return self._core.identity_hash(self._node(node))
 
+    def route(self, node: int, dest: bytes, policy: Optional[str] = None) -> Optional[dict]:
+        """The path the node uses for dest, as it forwards (node::route: its own policy unless
+        another is named; an active path, else a stale one), as a :meth:`routes` dict; None when
+        it has none. ValueError for a crashed node or an unknown policy."""
+        return self._core.route(self._node(node), self._dest(dest), policy)
+
     def path(self, node: int, dest: bytes) -> Optional[dict]:
-        """The node's announce path to dest, or None: iface, next_hop (transport id, None when a
-        neighbour), hops, expires_ms, active."""
-        return self._core.path(self._node(node), self._dest(dest))
+        """The node's path to dest in short, from :meth:`route`, or None (also for a crashed node):
+        iface, next_hop (the next node's identity hash, None when it is dest's own node),
+        next_hop_node (its index), hops (the route's hop count), expires_ms, active."""
+        if self.state(node) == "crashed":
+            return None
+        r = self.route(node, dest)
+        if r is None:
+            return None
+        owner = self._destinations.get(dest, (None,))[0]
+        direct = r["next_hop_node"] is not None and r["next_hop_node"] == owner
+        return {"iface": r["iface"], "next_hop": None if direct else r["next_hop"],
+                "next_hop_node": r["next_hop_node"], "hops": r["hop_count"], "expires_ms": r["expires_ms"],
+                "active": r["active"]}
 
     def routes(self, node: int) -> List[dict]:
         """The node's routing table: one dict per path with destination, iface, next_hop
-        (address), cumulative_cost (code) and cost (decoded, uNXS per byte), worst_latency_ms,
-        bottleneck (code) and bottleneck_bps (decoded), hop_count, reliability (0 unknown..255),
-        state ('active' / 'stale'), failed, suspect (the offer's path bloom holds this node: a
-        last resort, used only while the destination has no trusted path), active (usable now),
-        lamport, path_bloom (32 bytes: the 256-bit bloom filter of the identity hashes of the nodes
-        on the path, routing/advert.hpp path_bloom), last_updated_ms, expires_ms."""
+        (the neighbour's identity hash) and next_hop_node (its node index, None when no node of
+        the mesh has that identity), cumulative_cost (code) and cost (decoded, uNXS per byte:
+        the relay fees of the nodes that forward, as offered), worst_latency_ms, bottleneck (code)
+        and bottleneck_bps (decoded), hop_count, reliability (0 unknown..255), state ('active' /
+        'stale'), failed, suspect (the offer's path bloom holds this node: a last resort, used only
+        while the destination has no trusted path), active (usable now), lamport, path_bloom (32
+        bytes: the 256-bit bloom filter of the identity hashes of the nodes on the path,
+        routing/advert.hpp path_bloom), last_updated_ms, expires_ms."""
         return self._core.routes(self._node(node))
+
+    def walk(self, node: int, dest: bytes) -> dict:
+        """Follows the nodes' own choices (:meth:`route` at each node) from node towards dest's
+        owner over the medium, as a packet would go. Returns source, destination, owner, route (the
+        source's route dict, None without one or when crashed), nodes (the node indices walked,
+        the source first), links (the medium link of each step), hops (steps taken), arrived,
+        outcome (:data:`WALK_OUTCOMES`: 'arrived'; 'crashed': a node on the way, the owner
+        included, is crashed; 'no_route': a node has no route; 'unknown_next_hop': a next hop that
+        is no node of the mesh; 'no_link': the route's interface has no link to the next hop;
+        'link_down': that link, or a node at either end, is down; 'loop': a node came back), and
+        what the walked path really costs: fee (the relay fees, uNXS per byte, of the nodes it
+        passed through: all walked nodes but the first and the last), latency_ms
+        and worst_latency_ms (sum and largest of the links' nominal latencies: propagation plus a
+        255-byte frame's transmission) and bottleneck_bps (the smallest nominal bit rate, None
+        before any step). The sim/survey.hpp walks of :func:`route_survey` follow the same
+        choices without looking at the links."""
+        dest = self._dest(dest)
+        owner = self.owner(dest)
+        w = self._core.walk(self._node(node), owner, dest)
+        w.update(source=node, destination=dest, owner=owner,
+                 route=None if self.state(node) == "crashed" else self.route(node, dest))
+        return w
 
     def link_bytes(self) -> List[dict]:
         """Per medium link: link, ends ((node, iface), (node, iface)), up, half_duplex, lora,
@@ -635,7 +712,16 @@ class Mesh:
 class Traffic:
     """A flow made by :func:`inject_traffic`. sent counts messages the source node accepted;
     delivered counts those the destination node reported as link_data (each payload is unique, so
-    duplicates and foreign data do not count); ratio = delivered / sent (0.0 before any send)."""
+    duplicates and foreign data do not count); ratio = delivered / sent (0.0 before any send).
+
+    status is 'scheduled' (before start_s), 'opening' (waiting for a route or for a link to come
+    up), 'sending', 'done' (every message offered to the source) or 'failed'; then reason
+    (:data:`TRAFFIC_REASONS`) says why the flow stopped early -- what stood in its way when
+    timeout_s ran out: 'no_path' (the source had no route to dest), 'link_refused' (the source
+    node refused to open a link: errors has its refusals), 'timed_out' (a link was opened but did
+    not come up: the request or the proof was lost, or nothing came back), 'source_down' (the
+    source node was crashed or had left). reason is None while the flow runs and when it is
+    done."""
 
     def __init__(self, mesh: Mesh, src: int, dest: bytes, count: int, size: int, interval_s: float,
                  timeout_s: float, poll_s: float, flow: int):
@@ -653,10 +739,12 @@ class Traffic:
         self.payloads: List[bytes] = []  # in the order sent
         self.established_at: Optional[float] = None
         self.started_at: Optional[float] = None
-        self.failed: Optional[str] = None  # why it stopped early, None while fine
-        self.errors: List[str] = []  # refused sends
+        self.failed: Optional[str] = None  # why it stopped early (TRAFFIC_REASONS), None while fine
+        self.errors: List[str] = []  # refused link openings and sends
         self._next = 0
         self._deadline = 0.0
+        self._obstacle = "no_path"  # what kept the flow from sending at the last look
+        self._sending = False
 
     @property
     def link(self) -> Optional[bytes]:
@@ -670,6 +758,22 @@ class Traffic:
     @property
     def done(self) -> bool:
         return self.failed is not None or self._next >= self.count
+
+    @property
+    def reason(self) -> Optional[str]:
+        """Why the flow stopped early (:data:`TRAFFIC_REASONS`), None while it runs or once done."""
+        return self.failed
+
+    @property
+    def status(self) -> str:
+        """'scheduled', 'opening', 'sending', 'done' or 'failed'."""
+        if self.failed is not None:
+            return "failed"
+        if self._next >= self.count:
+            return "done"
+        if self.started_at is None:
+            return "scheduled"
+        return "sending" if self._sending else "opening"
 
     @property
     def delivered(self) -> int:
@@ -704,20 +808,28 @@ class Traffic:
         m = self._mesh()
         if m is None or self.failed:
             return
+        self._sending = False
         if m.now > self._deadline:
-            self.failed = "no path" if not self.links else "link not established"
+            self.failed = self._obstacle
             return
-        p = m.path(self.src, self.dest) if m.state(self.src) != "crashed" else None
-        if m.state(self.src) != "up" or p is None or not p["active"]:
-            m.after(self.poll_s, self._open)
+        if m.state(self.src) != "up":
+            self._retry(m, "source_down")
+            return
+        if m.route(self.src, self.dest) is None:
+            self._retry(m, "no_path")
             return
         try:
             self.links.append(m.open_link(self.src, self.dest))
-        except ValueError as e:
+        except ValueError as e:  # the nexus.errors class of the refusal (a ValueError)
             self.errors.append(str(e))
-            m.after(self.poll_s, self._open)
+            self._retry(m, "link_refused")
             return
+        self._obstacle = "timed_out"  # should the deadline pass now: the link did not come up
         m.after(self.poll_s, self._wait)
+
+    def _retry(self, m: Mesh, obstacle: str) -> None:
+        self._obstacle = obstacle
+        m.after(self.poll_s, self._open)
 
     def _wait(self) -> None:
         m = self._mesh()
@@ -727,6 +839,7 @@ class Traffic:
         if state == "active":
             if self.established_at is None:
                 self.established_at = m.now
+            self._sending = True
             self._send()
         elif state in ("pending", "handshake") and m.now <= self._deadline:
             m.after(self.poll_s, self._wait)
@@ -758,7 +871,7 @@ class Traffic:
 
     def __repr__(self):
         return (f"Traffic({self.src} -> node {self.dest_node}, sent={self.sent}, delivered={self.delivered}, "
-                f"failed={self.failed!r})")
+                f"status={self.status!r}, reason={self.reason!r})")
 
 
 def inject_traffic(mesh: Mesh, src: int, dest: Union[bytes, int], count: int, size: int = 32,
@@ -767,9 +880,10 @@ def inject_traffic(mesh: Mesh, src: int, dest: Union[bytes, int], count: int, si
     """Schedules a flow of `count` messages of `size` bytes every `interval_s` from node src to
     dest (a destination hash, or a node: its first registered destination). At start_s (default:
     now) it waits until src has a path, opens a link (again if establishment fails, for up to
-    timeout_s), then sends; a link that goes away mid-flow is reopened. Nothing runs until the
-    mesh does: call mesh.run(...) after. Returns the :class:`Traffic` handle (sent, delivered,
-    ratio, payloads, links)."""
+    timeout_s), then sends; a link that goes away mid-flow is reopened (again within timeout_s).
+    Nothing runs until the mesh does: call mesh.run(...) after. Returns the :class:`Traffic`
+    handle (sent, delivered, ratio, payloads, links, and status and reason: why a flow sent nothing
+    or stopped early)."""
     if not isinstance(mesh, Mesh):
         raise ValueError("mesh must be a nexus.sim.Mesh")
     if not mesh._keep_log:
@@ -821,24 +935,38 @@ def _components(mesh: Mesh, up: Sequence[int]) -> Dict[int, int]:
     return comp
 
 
-def converged(mesh: Mesh) -> Tuple[bool, tuple]:
-    """Whether every up node has an active route to every announced destination of every other
-    up node it is connected to (over up links), and a snapshot of the route tables to compare
-    between two instants ((node, fingerprint of its routing table) per up node)."""
+def convergence_state(mesh: Mesh) -> dict:
+    """Where routing stands, over the pairs (up node, announced destination of another up node it
+    is connected to over up links): missing lists the pairs (node, destination) whose node has no
+    active route, broken the pairs (node, destination, outcome) whose walk along the nodes' own
+    choices (:meth:`Mesh.walk`) does not arrive; converged is True when both are empty. snapshot
+    is (node, fingerprint of its routing table: destination, next hop, cost summary,
+    reliability, state, failed and suspect of every path, not Lamport times or timers) per up
+    node, to compare between two instants."""
     up = mesh.up_nodes()
     comp = _components(mesh, up)
     dests = [(d, mesh.owner(d)) for d in sorted(mesh.announced)]
-    ok = True
+    missing: List[Tuple[int, bytes]] = []
+    broken: List[Tuple[int, bytes, str]] = []
     snap = []
     for i in up:
-        wanted = [d for d, o in dests if o != i and o in comp and comp[o] == comp[i]]
-        # Native: whether each wanted destination has an active route, and a fingerprint of the
-        # table's paths (destination, next hop, cost summary, reliability, state, failed,
-        # suspect; not the Lamport times or timers).
-        node_ok, digest = mesh._core.route_check(i, wanted)
-        ok = ok and node_ok
+        wanted = [(o, d) for d, o in dests if o != i and o in comp and comp[o] == comp[i]]
+        _, miss, bad, digest = mesh._core.route_check(i, wanted)  # natively, one call per node
+        missing.extend((i, d) for d in miss)
+        broken.extend((i, d, why) for d, why in bad)
         snap.append((i, digest))
-    return ok, tuple(snap)
+    return {"converged": not missing and not broken, "missing": missing, "broken": broken,
+            "snapshot": tuple(snap)}
+
+
+def converged(mesh: Mesh) -> Tuple[bool, tuple]:
+    """Whether every up node has an active route to every announced destination of every other
+    up node it is connected to (over up links) *and* following the nodes' own choices from it
+    reaches that destination's node over links that are up (:meth:`Mesh.walk`): a table that
+    holds a route is not enough when the route leads into a dead link, a crashed node or a loop.
+    Also returns the snapshot of :func:`convergence_state`, to compare between two instants."""
+    state = convergence_state(mesh)
+    return state["converged"], state["snapshot"]
 
 
 def route_survey(mesh: Mesh, samples: int = 2000, seed: int = 1,
@@ -859,8 +987,9 @@ def route_survey(mesh: Mesh, samples: int = 2000, seed: int = 1,
 def convergence_time(mesh: Mesh, step_s: float = 0.5, limit_s: float = 300.0,
                      settle_s: float = 2.0) -> Optional[float]:
     """Runs the mesh in steps of step_s until it has converged: every up node has an active route
-    to every announced destination of every other up node it is connected to, and no route table
-    changes any more: the state held unchanged at every step for settle_s (at least one step).
+    to every announced destination of every other up node it is connected to, the walks along
+    the nodes' choices arrive (:func:`converged`), and no route table changes any more: the state
+    held unchanged at every step for settle_s (at least one step).
     settle_s should exceed the nodes' fastest update period (gossip pushes changed offers at most
     once a second) so that a table still changing between two looks is not taken for a quiet one.
     Returns the simulated seconds from the call to the first instant of that state (a multiple of
@@ -934,8 +1063,12 @@ def gossip_overhead(mesh: Mesh, classes: Optional[Sequence[str]] = None) -> dict
 __all__ = [
     "CAPACITIES",
     "CONFIG_KEYS",
+    "DEFAULT_PRESET",
     "LINK_MDU",
+    "PRESETS",
     "TRAFFIC_CLASSES",
+    "TRAFFIC_REASONS",
+    "WALK_OUTCOMES",
     "LinkParams",
     "LoRa",
     "Mesh",
@@ -948,6 +1081,7 @@ __all__ = [
     "inject_traffic",
     "delivery_ratio",
     "converged",
+    "convergence_state",
     "convergence_time",
     "route_survey",
     "gossip_overhead",

@@ -1,14 +1,20 @@
 // The submodule nexus._nexus.sim: the network simulator (sim/include/nexus/sim, docs/sim.md) for
-// Python. One native class, MeshCore, owns a nexus::sim::mesh of real nexus nodes (nexus profile,
-// seeded randomness, desktop capacities: SIM_CAPACITIES below) and exposes its building, running,
-// lifecycle and observation calls with plain Python values: node and medium-link indices are
-// ints, time is integer microseconds here (nexus/sim.py converts to seconds), hashes are bytes,
-// events, counters and routes are dicts. Bad node or link indices and parameters raise
-// ValueError with a message naming them; refusals of the node (no path, link not active...) raise
-// ValueError carrying the nexus error name.
+// Python. The native classes MeshCoreResearch and MeshCorePiBridge (one template, mesh_core<Node>)
+// own a nexus::sim::mesh of real nexus nodes (sim_profile, seeded randomness, and the capacities of
+// config.hpp's research preset -- mesh.hpp's research_node, the default of nexus.sim -- or of the
+// Pi bridge -- mesh.hpp's default_node) and expose its building, running, lifecycle and
+// observation calls with plain Python values: node and medium-link indices are ints, time is
+// integer microseconds here (nexus/sim.py converts to seconds), hashes are bytes, events, counters
+// and routes are dicts. Bad node or link indices and parameters raise ValueError with a message
+// naming them; refusals of a node (no path, link not active...) raise the nexus.errors class of
+// the nexus error, its message naming the call, the node and the error.
 //
 // Node configuration is a dict of CONFIG_KEYS (node_config's fields, durations in milliseconds,
-// the path policy by name); routes are node::routes() (routing/routing_table.hpp routing_entry).
+// the path policy by name); routes are node::routes() (routing/routing_table.hpp routing_entry),
+// with the next hop also as a node index. walk() follows the nodes' own choices (node::route, as
+// sim/survey.hpp's route_surveyor walks) from a node towards a destination's owner over the medium
+// links, and says where and why it stopped; route_check() is the per-node part of nexus.sim's
+// converged(): active routes, walks that arrive, and a fingerprint of the table.
 //
 // Python callbacks scheduled with schedule() do not capture Python objects in the medium's event
 // queue (that would be an uncollectable cycle through the native object): the event carries a
@@ -17,6 +23,8 @@
 #include "bindings.hpp"
 #include "support.hpp"
 
+#include <nexus/config.hpp>
+#include <nexus/core/byte_order.hpp>
 #include <nexus/core/reference_policies.hpp>
 #include <nexus/identity/hash_profile.hpp>
 #include <nexus/node.hpp>
@@ -26,10 +34,12 @@
 #include <nexus/sim/mesh.hpp>
 #include <nexus/sim/survey.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,21 +49,14 @@
 
 namespace nexus::python {
 
+// Defined in node.cpp: a policy by its nexus.routing name (ValueError for another), and a preset's
+// capacities as a dict keyed by the node_capacities field names.
+nexus::routing::path_policy policy_of(std::string_view name);
+py::dict capacities_dict(const nexus::node_capacities& c);
+
 namespace {
 
 namespace ns = nexus::sim;
-
-// Capacities of a simulated node: mesh.hpp's research_node tables (1,024 destinations, 4,096
-// routes, 32 gossip neighbours), with 16 point-to-point interfaces (random geometric meshes have
-// high-degree nodes) and 32 links of its own (traffic experiments).
-constexpr std::size_t sim_interfaces = 16, sim_destinations = 4, sim_paths = 1024, sim_links = 32,
-                      sim_link_table = 64, sim_outbox = 64, sim_seen = 4096, sim_routes = 4096,
-                      sim_neighbours = 32;
-
-using sim_node =
-    nexus::node<ns::sim_profile, nexus::seeded_random, sim_interfaces, sim_destinations, sim_paths,
-                sim_links, sim_link_table, sim_outbox, sim_seen, sim_routes, sim_neighbours>;
-using sim_mesh = ns::mesh<sim_node>;
 
 // ---- names -----------------------------------------------------------------------------------------
 
@@ -133,26 +136,42 @@ ns::link_params make_link(const py::tuple& t) {
 // ---- node_config -------------------------------------------------------------------------------------
 
 std::vector<std::string> config_keys() {
-    std::vector<std::string> k{"transport",
-                               "path_lifetime_ms",
-                               "link_table_lifetime_ms",
-                               "max_hops",
-                               "establishment_timeout_ms",
-                               "keepalive_interval_ms",
-                               "inactivity_timeout_ms",
-                               "rotate_interval_ms",
-                               "link_bandwidth_bps",
-                               "require_identify",
-                               "gossip",
-                               "auto_announce",
-                               "policy",
-                               "relay_fee",
-                               "announce_interval_ms",
-                               "gossip_interval_ms"};
-    return k;
+    return {"transport",
+            "path_lifetime_ms",
+            "link_table_lifetime_ms",
+            "max_hops",
+            "establishment_timeout_ms",
+            "keepalive_interval_ms",
+            "inactivity_timeout_ms",
+            "rotate_interval_ms",
+            "link_bandwidth_bps",
+            "require_identify",
+            "gossip",
+            "auto_announce",
+            "policy",
+            "relay_fee",
+            "announce_interval_ms",
+            "gossip_interval_ms",
+            "active_intervals",
+            "stale_intervals",
+            "down_rounds",
+            "evict_rounds",
+            "announce_rate_target_ms",
+            "announce_rate_grace",
+            "announce_rate_penalty_ms"};
+}
+
+/// An integer config value within [lo, hi].
+std::int64_t config_int(const py::handle& v, const char* key, std::int64_t lo, std::int64_t hi) {
+    const auto x = v.cast<std::int64_t>();
+    if (x < lo || x > hi)
+        throw py::value_error(std::string("node config ") + key + " must be between " + std::to_string(lo) +
+                              " and " + std::to_string(hi));
+    return x;
 }
 
 void apply_config(nexus::node_config& c, const py::dict& d) {
+    constexpr std::int64_t u32 = 0xFFFFFFFFLL;
     for (const auto& item : d) {
         const py::handle v = item.second;
         const auto key = py::cast<std::string>(item.first);
@@ -163,9 +182,7 @@ void apply_config(nexus::node_config& c, const py::dict& d) {
         } else if (key == "link_table_lifetime_ms") {
             c.link_table_lifetime = config_ms(v, "link_table_lifetime_ms");
         } else if (key == "max_hops") {
-            const auto h = v.cast<int>();
-            if (h < 1 || h > 255) throw py::value_error("node config max_hops must be between 1 and 255");
-            c.max_hops = static_cast<std::uint8_t>(h);
+            c.max_hops = static_cast<std::uint8_t>(config_int(v, "max_hops", 1, 255));
         } else if (key == "establishment_timeout_ms") {
             c.link.establishment_timeout = config_ms(v, "establishment_timeout_ms");
         } else if (key == "keepalive_interval_ms") {
@@ -175,9 +192,8 @@ void apply_config(nexus::node_config& c, const py::dict& d) {
         } else if (key == "rotate_interval_ms") {
             c.link.rotate_interval = config_ms(v, "rotate_interval_ms");
         } else if (key == "link_bandwidth_bps") {
-            const auto b = v.cast<std::int64_t>();
-            if (b < 0) throw py::value_error("node config link_bandwidth_bps must be >= 0");
-            c.link.bandwidth_bps = static_cast<std::uint64_t>(b);
+            c.link.bandwidth_bps =
+                static_cast<std::uint64_t>(config_int(v, "link_bandwidth_bps", 0, INT64_MAX));
         } else if (key == "require_identify") {
             c.link.require_identify = v.cast<bool>();
         } else if (key == "gossip") {
@@ -185,9 +201,7 @@ void apply_config(nexus::node_config& c, const py::dict& d) {
         } else if (key == "auto_announce") {
             c.auto_announce = v.cast<bool>();
         } else if (key == "relay_fee") {
-            const auto f = v.cast<std::int64_t>();
-            if (f < 0 || f > 0xFFFFFFFFLL) throw py::value_error("node config relay_fee must be a u32");
-            c.relay_fee = static_cast<std::uint32_t>(f);
+            c.relay_fee = static_cast<std::uint32_t>(config_int(v, "relay_fee", 0, u32));
         } else if (key == "announce_interval_ms") {
             c.timers.announce_interval = config_ms(v, "announce_interval_ms");
             if (c.timers.announce_interval.count_ms() == 0)
@@ -196,26 +210,30 @@ void apply_config(nexus::node_config& c, const py::dict& d) {
             c.timers.gossip_interval = config_ms(v, "gossip_interval_ms");
             if (c.timers.gossip_interval.count_ms() == 0)
                 throw py::value_error("node config gossip_interval_ms must be > 0");
+        } else if (key == "active_intervals") {
+            c.timers.active_intervals = static_cast<std::uint32_t>(config_int(v, "active_intervals", 1, u32));
+        } else if (key == "stale_intervals") {
+            c.timers.stale_intervals = static_cast<std::uint32_t>(config_int(v, "stale_intervals", 0, u32));
+        } else if (key == "down_rounds") {
+            c.timers.down_rounds = static_cast<std::uint32_t>(config_int(v, "down_rounds", 1, u32));
+        } else if (key == "evict_rounds") {
+            c.timers.evict_rounds = static_cast<std::uint32_t>(config_int(v, "evict_rounds", 1, u32));
+        } else if (key == "announce_rate_target_ms") {
+            c.announce_rate.target = config_ms(v, "announce_rate_target_ms");
+        } else if (key == "announce_rate_grace") {
+            c.announce_rate.grace = static_cast<std::uint8_t>(config_int(v, "announce_rate_grace", 0, 255));
+        } else if (key == "announce_rate_penalty_ms") {
+            c.announce_rate.penalty = config_ms(v, "announce_rate_penalty_ms");
         } else if (key == "policy") {
-            const auto name = v.cast<std::string>();
-            using pp = nexus::routing::path_policy;
-            if (name == "cheapest")
-                c.policy = pp::cheapest();
-            else if (name == "fastest")
-                c.policy = pp::fastest();
-            else if (name == "balanced")
-                c.policy = pp::balanced();
-            else if (name == "most_reliable")
-                c.policy = pp::most_reliable();
-            else
-                throw py::value_error(
-                    "node config policy must be 'cheapest', 'fastest', 'balanced' or 'most_reliable'");
+            c.policy = policy_of(v.cast<std::string>());
         } else {
             std::string known;
             for (const auto& k : config_keys()) known += (known.empty() ? "" : ", ") + k;
             throw py::value_error("unknown node config key '" + key + "' (known: " + known + ")");
         }
     }
+    if (c.timers.evict_rounds < c.timers.down_rounds)
+        throw py::value_error("node config evict_rounds must be at least down_rounds");
 }
 
 nexus::node_config make_config(const py::dict& d) {
@@ -223,39 +241,6 @@ nexus::node_config make_config(const py::dict& d) {
     c.transport = true;  // a simulated mesh relays by default
     apply_config(c, d);
     return c;
-}
-
-// ---- routes ---------------------------------------------------------------------------------------------
-
-const char* route_state_name(nexus::routing::route_state s) {
-    return s == nexus::routing::route_state::active ? "active" : "stale";
-}
-
-py::list routes_of(const sim_node& n, nexus::timestamp now) {
-    py::list out;
-    for (const auto& e : n.routes()) {
-        py::dict r;
-        r["destination"] = to_bytes(std::span<const std::uint8_t>(e.destination));
-        r["iface"] = e.hop.iface;
-        r["next_hop"] = to_bytes(std::span<const std::uint8_t>(e.hop.address));
-        r["cumulative_cost"] = e.cost.cumulative_cost;
-        r["cost"] = nexus::wire::decode_cost(e.cost.cumulative_cost);
-        r["worst_latency_ms"] = e.cost.worst_latency_ms;
-        r["bottleneck"] = e.cost.bottleneck_bps;
-        r["bottleneck_bps"] = nexus::wire::decode_bandwidth(e.cost.bottleneck_bps);
-        r["hop_count"] = e.cost.hop_count;
-        r["reliability"] = e.reliability;
-        r["state"] = route_state_name(e.state);
-        r["failed"] = e.failed;
-        r["suspect"] = e.suspect;
-        r["active"] = e.active_at(now);
-        r["lamport"] = e.lamport;
-        r["path_bloom"] = to_bytes(std::span<const std::uint8_t>(e.path));
-        r["last_updated_ms"] = e.last_updated.ms();
-        r["expires_ms"] = e.expires.ms();
-        out.append(std::move(r));
-    }
-    return out;
 }
 
 // ---- convergence checks ----------------------------------------------------------------------------
@@ -276,12 +261,10 @@ struct fingerprint {
     }
 };
 
-/// (every destination in `wanted` has an active route, fingerprint of the table's structure:
-/// destination, next hop, cost summary, reliability, state and failed of every path; Lamport
-/// times and timers left out).
-std::pair<bool, std::uint64_t> route_check(const sim_node& n,
-                                           const std::vector<nexus::truncated_hash>& wanted,
-                                           nexus::timestamp now) {
+/// Fingerprint of a routing table's structure: destination, next hop, cost summary, reliability,
+/// state, failed and suspect of every path; Lamport times and timers left out.
+template <class Node>
+std::uint64_t table_fingerprint(const Node& n) {
     fingerprint f;
     for (const auto& e : n.routes()) {
         f.add(e.destination);
@@ -296,13 +279,7 @@ std::pair<bool, std::uint64_t> route_check(const sim_node& n,
         f.add(e.failed);
         f.add(e.suspect);
     }
-    bool all = true;
-    for (const auto& d : wanted) {
-        bool found = false;
-        for (const auto& e : n.routes().paths(d)) found = found || e.active_at(now);
-        all = all && found;
-    }
-    return {all, f.h};
+    return f.h;
 }
 
 // ---- counters -----------------------------------------------------------------------------------------
@@ -335,19 +312,59 @@ nexus::truncated_hash hash_arg(const py::bytes& b, const char* what) {
     return h;
 }
 
+py::bytes hash_bytes(const nexus::truncated_hash& h) { return to_bytes(std::span<const std::uint8_t>(h)); }
+
 constexpr std::size_t max_nodes = 1'000'000;
+
+// ---- walks --------------------------------------------------------------------------------------------
+
+/// Where a walk along the nodes' own choices stopped, and why (walk_outcome names).
+enum class walk_outcome { arrived, crashed, no_route, unknown_next_hop, no_link, link_down, loop };
+
+const char* outcome_name(walk_outcome o) {
+    switch (o) {
+        case walk_outcome::arrived:
+            return "arrived";
+        case walk_outcome::crashed:
+            return "crashed";
+        case walk_outcome::no_route:
+            return "no_route";
+        case walk_outcome::unknown_next_hop:
+            return "unknown_next_hop";
+        case walk_outcome::no_link:
+            return "no_link";
+        case walk_outcome::link_down:
+            return "link_down";
+        case walk_outcome::loop:
+            return "loop";
+    }
+    return "unknown";
+}
+
+struct walk_result {
+    std::vector<ns::node_id> nodes;  ///< the source first; the owner last when it arrived
+    std::vector<ns::link_id> links;  ///< the medium link of each step
+    walk_outcome outcome = walk_outcome::no_route;
+};
 
 // ---- the mesh -----------------------------------------------------------------------------------------
 
+template <class Node>
 class mesh_core {
 public:
+    using mesh_type = ns::mesh<Node>;
+    static constexpr nexus::node_capacities capacities = Node::capacities;
+
     mesh_core(std::uint64_t seed, const py::dict& config)
-        : m_(std::make_unique<sim_mesh>(seed)), config_(make_config(config)), names_(traffic_names()) {}
+        : m_(std::make_unique<mesh_type>(seed)), config_(make_config(config)), names_(traffic_names()) {}
 
     // -- building --
     ns::node_id add_node(const std::optional<py::dict>& config) {
         if (m_->size() >= max_nodes) throw py::value_error("too many nodes");
-        return m_->add_node(config ? merged(*config) : config_);
+        const auto c = config ? merged(*config) : config_;
+        const auto id = m_->add_node(c);
+        added(c);
+        return id;
     }
 
     std::vector<ns::link_id> build(std::size_t n,
@@ -366,7 +383,9 @@ public:
         }
         const auto params = make_link(link);
         const auto cfg = config ? merged(*config) : config_;
-        return m_->build(t, params, shared ? ns::port_mode::shared : ns::port_mode::per_edge, cfg);
+        auto ids = m_->build(t, params, shared ? ns::port_mode::shared : ns::port_mode::per_edge, cfg);
+        added(cfg);
+        return ids;
     }
 
     ns::link_id connect(std::int64_t a, std::int64_t ia, std::int64_t b, std::int64_t ib,
@@ -380,27 +399,25 @@ public:
     py::bytes add_destination(std::int64_t i, std::string_view name, bool accept_links) {
         const auto n = existing(i, "add a destination to");
         if (name.empty()) throw py::value_error("a destination name must not be empty");
-        const auto hash =
-            m_->node(n)->self().destination_hash(nexus::make_name_hash<sim_mesh::profile_type>(name));
-        if (dests_.size() < m_->size()) dests_.resize(m_->size());
-        auto& mine = dests_[n];
+        const auto hash = m_->node(n)->self().destination_hash(
+            nexus::make_name_hash<typename mesh_type::profile_type>(name));
+        auto& mine = dests_.at(n);
         for (const auto& h : mine)
             if (h == hash)
                 throw py::value_error("node " + std::to_string(n) + " already has destination '" +
                                       std::string(name) + "'");
-        if (mine.size() >= sim_destinations)
+        if (mine.size() >= capacities.destinations)
             throw py::value_error("node " + std::to_string(n) + " already has " +
-                                  std::to_string(sim_destinations) +
-                                  " destinations (the most a simulated node holds)");
+                                  std::to_string(capacities.destinations) +
+                                  " destinations (the most a simulated node of this preset holds)");
         mine.push_back(m_->add_destination(n, name, accept_links));
-        return to_bytes(std::span<const std::uint8_t>(mine.back()));
+        return hash_bytes(mine.back());
     }
 
     // -- actions --
     void announce(std::int64_t i, const py::bytes& dest, const py::bytes& app_data) {
         const auto n = live(i, "announce from");
-        const auto d = hash_arg(dest, "destination");
-        const auto r = m_->announce(n, d, as_span(app_data));
+        const auto r = m_->announce(n, hash_arg(dest, "destination"), as_span(app_data));
         if (!r) fail_on(n, "announce", r.error());
     }
 
@@ -415,7 +432,14 @@ public:
         const auto n = live(i, "open a link from");
         const auto r = m_->open_link(n, hash_arg(dest, "destination"));
         if (!r) fail_on(n, "open_link", r.error());
-        return to_bytes(std::span<const std::uint8_t>(*r));
+        return hash_bytes(*r);
+    }
+
+    void request_path(std::int64_t i, const py::bytes& dest) {
+        const auto n = live(i, "request a path from");
+        const auto r = m_->node(n)->request_path(hash_arg(dest, "destination"), m_->now());
+        m_->service(n);
+        if (!r) fail_on(n, "request_path", r.error());
     }
 
     void send(std::int64_t i, const py::bytes& link, const py::bytes& data, int context) {
@@ -499,7 +523,7 @@ public:
             d["time_us"] = e.at;
             d["node"] = e.node;
             d["kind"] = kind_name(e.kind);
-            d["id"] = to_bytes(std::span<const std::uint8_t>(e.id));
+            d["id"] = hash_bytes(e.id);
             d["iface"] = e.iface;
             d["hops"] = e.hops;
             d["context"] = e.context;
@@ -514,42 +538,89 @@ public:
 
     py::dict node_stats(std::int64_t i) {
         const auto n = existing(i, "read the counters of");
-        const nexus::node_stats& s = m_->node(n)->stats();
-        return stats_dict(s);
+        return stats_dict(m_->node(n)->stats());
     }
 
-    py::bytes identity_hash(std::int64_t i) {
-        const auto n = existing(i, "read the identity of");
-        return to_bytes(std::span<const std::uint8_t>(m_->node(n)->self().hash()));
-    }
+    py::bytes identity_hash(std::int64_t i) { return hash_bytes(ids_.at(node_arg(i))); }
 
-    std::optional<py::dict> path(std::int64_t i, const py::bytes& dest) {
-        const auto n = existing(i, "read the paths of");
-        const auto* p = m_->node(n)->path(hash_arg(dest, "destination"));
-        if (p == nullptr) return std::nullopt;
-        py::dict r;
-        r["iface"] = p->iface;
-        r["next_hop"] = p->next_hop == nexus::truncated_hash{}
-                            ? py::object(py::none())
-                            : py::object(to_bytes(std::span<const std::uint8_t>(p->next_hop)));
-        r["hops"] = p->hops;
-        r["expires_ms"] = p->expires.ms();
-        r["active"] = m_->now() < p->expires;
-        return r;
+    /// The route node i uses for dest (its own policy, or `policy`), as a routes() dict; None when
+    /// it has no usable one.
+    std::optional<py::dict> route(std::int64_t i, const py::bytes& dest,
+                                  const std::optional<std::string>& policy) {
+        const auto n = existing(i, "read the routes of");
+        const auto d = hash_arg(dest, "destination");
+        const Node& node = *m_->node(n);
+        const auto* e = policy ? node.route(d, policy_of(*policy), m_->now()) : node.route(d, m_->now());
+        if (e == nullptr) return std::nullopt;
+        return route_dict(*e);
     }
 
     py::list routes(std::int64_t i) {
         const auto n = existing(i, "read the routes of");
-        return routes_of(*m_->node(n), m_->now());
+        py::list out;
+        for (const auto& e : m_->node(n)->routes()) out.append(route_dict(e));
+        return out;
     }
 
-    /// (an active route to every wanted destination, fingerprint of the node's routing table).
-    std::pair<bool, std::uint64_t> route_check(std::int64_t i, const std::vector<py::bytes>& wanted) {
+    /// Node i's identity hash -> index map, for next hops.
+    std::optional<ns::node_id> index_of(const nexus::truncated_hash& h) const {
+        const auto it = index_.find(h);
+        if (it == index_.end()) return std::nullopt;
+        return it->second;
+    }
+
+    /// Follows the nodes' own choices from node i towards dest's owner (see walk_of): the nodes and
+    /// medium links walked, the outcome, and what the walked path really costs: the relay fees of
+    /// the nodes it passed through (uNXS per byte), the sum and the largest of the links' nominal
+    /// latencies (medium.hpp nominal_latency_us: propagation plus a 255-byte frame's transmission,
+    /// in ms) and the smallest nominal bit rate.
+    py::dict walk(std::int64_t i, std::int64_t owner, const py::bytes& dest) {
+        const auto s = node_arg(i), o = node_arg(owner);
+        const auto w = walk_of(s, o, hash_arg(dest, "destination"), m_->now());
+        py::dict d;
+        py::list nodes, links;
+        for (const auto n : w.nodes) nodes.append(n);
+        for (const auto l : w.links) links.append(l);
+        std::uint64_t fee = 0;  // the nodes passed through: all but the first and the last
+        for (std::size_t k = 1; k + 1 < w.nodes.size(); ++k) fee += configs_.at(w.nodes[k]).relay_fee;
+        ns::sim_time latency = 0, worst = 0;
+        std::optional<std::uint64_t> bottleneck;
+        for (const auto l : w.links) {
+            const auto& p = m_->net().params(l);
+            latency += ns::nominal_latency_us(p);
+            worst = std::max(worst, ns::nominal_latency_us(p));
+            bottleneck = std::min(bottleneck.value_or(UINT64_MAX), ns::nominal_bps(p));
+        }
+        d["nodes"] = nodes;
+        d["links"] = links;
+        d["outcome"] = outcome_name(w.outcome);
+        d["arrived"] = w.outcome == walk_outcome::arrived;
+        d["hops"] = w.links.size();
+        d["fee"] = fee;
+        d["latency_ms"] = static_cast<double>(latency) / 1000.0;
+        d["worst_latency_ms"] = static_cast<double>(worst) / 1000.0;
+        d["bottleneck_bps"] = bottleneck ? py::object(py::int_(*bottleneck)) : py::object(py::none());
+        return d;
+    }
+
+    /// Node i against the destinations it should reach ((owner, destination) pairs): (every one has
+    /// an active route, the destinations without one, the walks that do not arrive as
+    /// (destination, outcome), fingerprint of the routing table).
+    py::tuple route_check(std::int64_t i, const std::vector<std::pair<std::int64_t, py::bytes>>& wanted) {
         const auto n = existing(i, "read the routes of");
-        std::vector<nexus::truncated_hash> w;
-        w.reserve(wanted.size());
-        for (const auto& d : wanted) w.push_back(hash_arg(d, "destination"));
-        return nexus::python::route_check(*m_->node(n), w, m_->now());
+        const Node& node = *m_->node(n);
+        const auto now = m_->now();
+        py::list missing, broken;
+        for (const auto& [owner, dest] : wanted) {
+            const auto d = hash_arg(dest, "destination");
+            bool active = false;
+            for (const auto& e : node.routes().paths(d)) active = active || e.active_at(now);
+            if (!active) missing.append(dest);
+            const auto w = walk_of(n, node_arg(owner), d, now);
+            if (w.outcome != walk_outcome::arrived)
+                broken.append(py::make_tuple(dest, outcome_name(w.outcome)));
+        }
+        return py::make_tuple(missing.empty(), missing, broken, table_fingerprint(node));
     }
 
     /// sim/survey.hpp over (owner, destination) targets: routes present and sampled walks.
@@ -557,8 +628,9 @@ public:
                     std::uint64_t seed) {
         std::vector<ns::survey_target> t;
         t.reserve(targets.size());
-        for (const auto& [owner, dest] : targets) t.push_back({node_arg(owner), hash_arg(dest, "destination")});
-        const auto r = ns::route_surveyor<sim_node>(*m_, std::move(t), samples, seed).survey();
+        for (const auto& [owner, dest] : targets)
+            t.push_back({node_arg(owner), hash_arg(dest, "destination")});
+        const auto r = ns::route_surveyor<Node>(*m_, std::move(t), samples, seed).survey();
         py::dict d;
         d["pairs"] = r.pairs;
         d["missing"] = r.missing;
@@ -607,6 +679,112 @@ public:
     void set_link_up(std::int64_t l, bool up) { m_->net().set_link_up(link_arg(l), up); }
 
 private:
+    /// Records what the mesh's new nodes are: their configuration (relay fees of walks) and identity
+    /// hash (next hops as indices; an identity is the same in every incarnation of a node).
+    void added(const nexus::node_config& c) {
+        while (ids_.size() < m_->size()) {
+            const auto i = static_cast<ns::node_id>(ids_.size());
+            ids_.push_back(m_->node(i)->self().hash());
+            index_.emplace(ids_.back(), i);
+            configs_.push_back(c);
+            dests_.emplace_back();
+        }
+    }
+
+    /// routing_entry as a dict: the codes and their decoded values, the next hop as hash and as
+    /// node index (None when no node of the mesh has that identity).
+    py::dict route_dict(const nexus::routing::routing_entry& e) const {
+        const auto now = m_->now();
+        py::dict r;
+        r["destination"] = hash_bytes(e.destination);
+        r["iface"] = e.hop.iface;
+        r["next_hop"] = hash_bytes(e.hop.address);
+        const auto next = index_of(e.hop.address);
+        r["next_hop_node"] = next ? py::object(py::int_(*next)) : py::object(py::none());
+        r["cumulative_cost"] = e.cost.cumulative_cost;
+        r["cost"] = nexus::wire::decode_cost(e.cost.cumulative_cost);
+        r["worst_latency_ms"] = e.cost.worst_latency_ms;
+        r["bottleneck"] = e.cost.bottleneck_bps;
+        r["bottleneck_bps"] = nexus::wire::decode_bandwidth(e.cost.bottleneck_bps);
+        r["hop_count"] = e.cost.hop_count;
+        r["reliability"] = e.reliability;
+        r["state"] = e.state == nexus::routing::route_state::active ? "active" : "stale";
+        r["failed"] = e.failed;
+        r["suspect"] = e.suspect;
+        r["active"] = e.active_at(now);
+        r["lamport"] = e.lamport;
+        r["path_bloom"] = to_bytes(std::span<const std::uint8_t>(e.path));
+        r["last_updated_ms"] = e.last_updated.ms();
+        r["expires_ms"] = e.expires.ms();
+        return r;
+    }
+
+    /// The medium link on port p whose other end is node `to`, if any.
+    std::optional<ns::link_id> link_to(ns::port p, ns::node_id to) const {
+        for (const auto l : m_->net().links_of(p)) {
+            const auto [a, b] = m_->net().link_ends(l);
+            if ((a == p ? b : a).node == to) return l;
+        }
+        return std::nullopt;
+    }
+
+    /// The walk of sim/survey.hpp's route_surveyor (node::route at each node, under its own policy;
+    /// a stale path is followed as forwarding follows it), which also checks that the step can be
+    /// taken on the medium: it stops at a crashed node (the owner too), at a node without a route,
+    /// at a next hop that is no node of the mesh, when the route's interface has no link to the next
+    /// hop or that link is down (or either end has left), and at a node visited before (a loop).
+    /// With every link up and no node left, it arrives exactly when the surveyor's walk does.
+    walk_result walk_of(ns::node_id s, ns::node_id owner, const nexus::truncated_hash& dest,
+                        nexus::timestamp now) const {
+        walk_result w;
+        std::vector<bool> seen(m_->size(), false);
+        ns::node_id at = s;
+        w.nodes.push_back(at);
+        seen[at] = true;
+        for (;;) {
+            const Node* node = m_->node(at);
+            if (node == nullptr) {
+                w.outcome = walk_outcome::crashed;
+                return w;
+            }
+            if (at == owner) {
+                w.outcome = walk_outcome::arrived;
+                return w;
+            }
+            const auto* e = node->route(dest, now);
+            if (e == nullptr) {
+                w.outcome = walk_outcome::no_route;
+                return w;
+            }
+            const auto next = index_of(e->hop.address);
+            if (!next) {
+                w.outcome = walk_outcome::unknown_next_hop;
+                return w;
+            }
+            const auto link = link_to(ns::port{at, e->hop.iface}, *next);
+            if (!link) {
+                w.outcome = walk_outcome::no_link;
+                return w;
+            }
+            w.nodes.push_back(*next);
+            w.links.push_back(*link);
+            if (m_->node(*next) == nullptr) {
+                w.outcome = walk_outcome::crashed;
+                return w;
+            }
+            if (!m_->net().link_up(*link)) {
+                w.outcome = walk_outcome::link_down;
+                return w;
+            }
+            if (seen[*next]) {
+                w.outcome = walk_outcome::loop;
+                return w;
+            }
+            seen[*next] = true;
+            at = *next;
+        }
+    }
+
     ns::node_id node_arg(std::int64_t i) const {
         if (i < 0 || static_cast<std::size_t>(i) >= m_->size())
             throw py::value_error("no node " + std::to_string(i) + " (the mesh has " +
@@ -623,10 +801,10 @@ private:
     }
     nexus::interface_id iface_arg(ns::node_id n, std::int64_t iface) const {
         if (iface < 0) iface = static_cast<std::int64_t>(m_->net().interfaces_of(n));  // a new interface
-        if (iface >= static_cast<std::int64_t>(sim_interfaces))
+        if (iface >= static_cast<std::int64_t>(capacities.interfaces))
             throw py::value_error("interface " + std::to_string(iface) + " of node " + std::to_string(n) +
-                                  ": a simulated node has interfaces 0.." +
-                                  std::to_string(sim_interfaces - 1));
+                                  ": a simulated node of this preset has interfaces 0.." +
+                                  std::to_string(capacities.interfaces - 1));
         return static_cast<nexus::interface_id>(iface);
     }
     /// A node that exists (not crashed); `what` completes "cannot ... node N".
@@ -645,9 +823,9 @@ private:
                                   ": it has left the mesh (join() brings it back)");
         return n;
     }
+    /// A refusal of the node: the nexus.errors class of e (bindings.hpp raise).
     [[noreturn]] void fail_on(ns::node_id n, const char* call, nexus::error e) const {
-        throw py::value_error(std::string(call) + " at node " + std::to_string(n) +
-                              " refused: " + error_name(e));
+        raise(e, std::string(call) + " at node " + std::to_string(n) + " refused: " + error_name(e));
     }
     nexus::node_config merged(const py::dict& d) const {
         nexus::node_config c = config_;
@@ -656,13 +834,67 @@ private:
     }
     bool named(std::size_t c) const { return names_[c].rfind("class_", 0) != 0; }
 
-    std::unique_ptr<sim_mesh> m_;
+    std::unique_ptr<mesh_type> m_;
     nexus::node_config config_;
     std::vector<std::string> names_;
     py::function dispatch_;
     bool running_ = false;
+    std::vector<nexus::truncated_hash> ids_;                                 ///< per node: identity hash
+    std::map<nexus::truncated_hash, ns::node_id, nexus::bytes_less> index_;  ///< identity hash -> node
+    std::vector<nexus::node_config> configs_;                                ///< per node, as made
     std::vector<std::vector<nexus::truncated_hash>> dests_;  ///< per node, to refuse duplicates clearly
 };
+
+template <class Node>
+void bind_mesh(py::module_& c, const char* name) {
+    using core = mesh_core<Node>;
+    py::class_<core>(c, name)
+        .def(py::init<std::uint64_t, const py::dict&>(), py::arg("seed"), py::arg("config"))
+        .def("add_node", &core::add_node, py::arg("config") = py::none())
+        .def("build", &core::build, py::arg("n"), py::arg("edges"), py::arg("link"), py::arg("shared"),
+             py::arg("config") = py::none())
+        .def("connect", &core::connect, py::arg("a"), py::arg("a_iface"), py::arg("b"), py::arg("b_iface"),
+             py::arg("link"))
+        .def("add_destination", &core::add_destination, py::arg("node"), py::arg("name"),
+             py::arg("accept_links") = true)
+        .def("announce", &core::announce, py::arg("node"), py::arg("destination"),
+             py::arg("app_data") = py::bytes())
+        .def("announce_every", &core::announce_every, py::arg("node"), py::arg("destination"),
+             py::arg("first_us"), py::arg("period_us"))
+        .def("open_link", &core::open_link, py::arg("node"), py::arg("destination"))
+        .def("request_path", &core::request_path, py::arg("node"), py::arg("destination"))
+        .def("send", &core::send, py::arg("node"), py::arg("link"), py::arg("data"), py::arg("context") = 0)
+        .def("close_link", &core::close_link, py::arg("node"), py::arg("link"))
+        .def("link_state", &core::link_state, py::arg("node"), py::arg("link"))
+        .def("run_until", &core::run_until, py::arg("t_us"))
+        .def_property_readonly("now_us", &core::now_us)
+        .def_property_readonly("events_run", &core::events_run)
+        .def("schedule", &core::schedule, py::arg("t_us"), py::arg("token"))
+        .def("set_dispatcher", &core::set_dispatcher, py::arg("fn"))
+        .def("crash", &core::crash, py::arg("node"))
+        .def("leave", &core::leave, py::arg("node"))
+        .def("join", &core::join, py::arg("node"))
+        .def("state", &core::state, py::arg("node"))
+        .def_property_readonly("size", &core::size)
+        .def_property_readonly("link_count", &core::link_count)
+        .def("interfaces", &core::interfaces, py::arg("node"))
+        .def("keep_log", &core::keep_log, py::arg("on"))
+        .def_property_readonly("log_size", &core::log_size)
+        .def("events", &core::events, py::arg("start") = 0)
+        .def("receive_errors", &core::receive_errors, py::arg("node"))
+        .def("node_stats", &core::node_stats, py::arg("node"))
+        .def("identity_hash", &core::identity_hash, py::arg("node"))
+        .def("route", &core::route, py::arg("node"), py::arg("destination"), py::arg("policy") = py::none())
+        .def("routes", &core::routes, py::arg("node"))
+        .def("walk", &core::walk, py::arg("node"), py::arg("owner"), py::arg("destination"))
+        .def("route_check", &core::route_check, py::arg("node"), py::arg("wanted"))
+        .def("survey", &core::survey, py::arg("targets"), py::arg("samples"), py::arg("seed"))
+        .def("link_bytes", &core::link_bytes)
+        .def("class_totals", &core::class_totals)
+        .def("total", &core::total)
+        .def("link_up", &core::link_up, py::arg("link"))
+        .def("set_link_up", &core::set_link_up, py::arg("link"), py::arg("up"));
+}
 
 }  // namespace
 
@@ -670,21 +902,18 @@ void bind_sim(py::module_& m) {
     py::module_ c = m.def_submodule(
         "sim",
         "The network simulator (low level: see nexus.sim). Time in integer microseconds, nodes and medium "
-        "links as indices; bad arguments raise ValueError.");
-    py::dict caps;
-    caps["interfaces"] = sim_interfaces;
-    caps["destinations"] = sim_destinations;
-    caps["paths"] = sim_paths;
-    caps["links"] = sim_links;
-    caps["link_table"] = sim_link_table;
-    caps["outbox"] = sim_outbox;
-    caps["seen"] = sim_seen;
-    caps["routes"] = sim_routes;
-    caps["neighbours"] = sim_neighbours;
-    c.attr("SIM_CAPACITIES") = caps;
+        "links as indices; bad arguments raise ValueError, refusals of a node the nexus.errors class of "
+        "their code.");
+    py::dict presets;  // the capacities of the nodes of each mesh class
+    presets["research"] = capacities_dict(ns::research_node::capacities);
+    presets["pi_bridge"] = capacities_dict(ns::default_node::capacities);
+    c.attr("PRESETS") = presets;
+    c.attr("DEFAULT_PRESET") = "research";
     c.attr("TRAFFIC_CLASSES") = traffic_names();
     c.attr("CONFIG_KEYS") = config_keys();
     c.attr("LINK_MDU") = nexus::link_mdu;
+    c.attr("WALK_OUTCOMES") =
+        py::make_tuple("arrived", "crashed", "no_route", "unknown_next_hop", "no_link", "link_down", "loop");
 
     c.def(
         "lora_airtime_us",
@@ -717,51 +946,8 @@ void bind_sim(py::module_& m) {
         py::arg("n"), py::arg("radius"), py::arg("seed"),
         "(nodes, edges, positions): n nodes uniform in the unit square, an edge below distance radius.");
 
-    py::class_<mesh_core>(c, "MeshCore")
-        .def(py::init<std::uint64_t, const py::dict&>(), py::arg("seed"), py::arg("config"))
-        .def("add_node", &mesh_core::add_node, py::arg("config") = py::none())
-        .def("build", &mesh_core::build, py::arg("n"), py::arg("edges"), py::arg("link"), py::arg("shared"),
-             py::arg("config") = py::none())
-        .def("connect", &mesh_core::connect, py::arg("a"), py::arg("a_iface"), py::arg("b"),
-             py::arg("b_iface"), py::arg("link"))
-        .def("add_destination", &mesh_core::add_destination, py::arg("node"), py::arg("name"),
-             py::arg("accept_links") = true)
-        .def("announce", &mesh_core::announce, py::arg("node"), py::arg("destination"),
-             py::arg("app_data") = py::bytes())
-        .def("announce_every", &mesh_core::announce_every, py::arg("node"), py::arg("destination"),
-             py::arg("first_us"), py::arg("period_us"))
-        .def("open_link", &mesh_core::open_link, py::arg("node"), py::arg("destination"))
-        .def("send", &mesh_core::send, py::arg("node"), py::arg("link"), py::arg("data"),
-             py::arg("context") = 0)
-        .def("close_link", &mesh_core::close_link, py::arg("node"), py::arg("link"))
-        .def("link_state", &mesh_core::link_state, py::arg("node"), py::arg("link"))
-        .def("run_until", &mesh_core::run_until, py::arg("t_us"))
-        .def_property_readonly("now_us", &mesh_core::now_us)
-        .def_property_readonly("events_run", &mesh_core::events_run)
-        .def("schedule", &mesh_core::schedule, py::arg("t_us"), py::arg("token"))
-        .def("set_dispatcher", &mesh_core::set_dispatcher, py::arg("fn"))
-        .def("crash", &mesh_core::crash, py::arg("node"))
-        .def("leave", &mesh_core::leave, py::arg("node"))
-        .def("join", &mesh_core::join, py::arg("node"))
-        .def("state", &mesh_core::state, py::arg("node"))
-        .def_property_readonly("size", &mesh_core::size)
-        .def_property_readonly("link_count", &mesh_core::link_count)
-        .def("interfaces", &mesh_core::interfaces, py::arg("node"))
-        .def("keep_log", &mesh_core::keep_log, py::arg("on"))
-        .def_property_readonly("log_size", &mesh_core::log_size)
-        .def("events", &mesh_core::events, py::arg("start") = 0)
-        .def("receive_errors", &mesh_core::receive_errors, py::arg("node"))
-        .def("node_stats", &mesh_core::node_stats, py::arg("node"))
-        .def("identity_hash", &mesh_core::identity_hash, py::arg("node"))
-        .def("path", &mesh_core::path, py::arg("node"), py::arg("destination"))
-        .def("routes", &mesh_core::routes, py::arg("node"))
-        .def("route_check", &mesh_core::route_check, py::arg("node"), py::arg("wanted"))
-        .def("survey", &mesh_core::survey, py::arg("targets"), py::arg("samples"), py::arg("seed"))
-        .def("link_bytes", &mesh_core::link_bytes)
-        .def("class_totals", &mesh_core::class_totals)
-        .def("total", &mesh_core::total)
-        .def("link_up", &mesh_core::link_up, py::arg("link"))
-        .def("set_link_up", &mesh_core::set_link_up, py::arg("link"), py::arg("up"));
+    bind_mesh<ns::research_node>(c, "MeshCoreResearch");
+    bind_mesh<ns::default_node>(c, "MeshCorePiBridge");
 }
 
 }  // namespace nexus::python

@@ -8,6 +8,14 @@ public key, the rest identical from byte 2 on), the destination hash from hashli
 seen on the wire as HEADER_2 via C then HEADER_1 with hops 1, and the link id recomputed with
 hashlib from the request bytes.
 
+The node's API (include/nexus/node.hpp): receive() only accepts or refuses, every event comes from
+poll() in causal order; known destinations (public key, owner and name hash from hashlib, the
+Lamport time from the announce's emission time, the app data cache against the preset's
+cached_app_data); path requests (the request read off the wire: PLAIN DATA to the hash of
+"rnstransport.path.request" computed here, the answer a HEADER_2 path response, context 0x0B, from
+the bridge); the bridge's link table; capacity presets, counters and event kinds compared with the
+C++ headers themselves (include/nexus/config.hpp, node/context.hpp, node/events.hpp, parsed here).
+
 Routing and gossip: three gossiping, self-announcing nodes in a line A -- C -- B (C relays for a fee).
 Independent truth: hop counts are the distances on the line, C's fee appears in the relayed paths'
 cost code as round(16 log2(fee + 1)) computed here with math.log2 (and not in the paths to C's own
@@ -17,20 +25,58 @@ a path equal to the TLV 0x01 parsed from the origin's announce on the wire, and 
 line's ends."""
 import hashlib
 import math
+import pathlib
+import re
 
 import pytest
 
 import nexus
 from nexus import Identity, Node, NodeConfig, NodeEvent, run_mesh
 from nexus.link import AuthFailedError, LinkConfig, LinkError, ReplayedError
-from nexus.node import (ALL_INTERFACES, CAPACITIES, FullError, GossipBudget, InterfaceMetrics, NeighbourInfo,
-                        NodeError, NotFoundError, RouteInfo)
+from nexus.node import (ALL_INTERFACES, CAPACITIES, DEFAULT_PRESET, EVENT_KINDS, PRESETS, FullError,
+                        GossipBudget, InterfaceMetrics, InvalidArgumentError, KnownDestination, LinkRoute,
+                        NeighbourInfo, NodeError, NotFoundError, RouteInfo)
 from nexus.routing import POLICIES, TIER_ROUTING
 
 HASHES = {
     "nexus": lambda b: hashlib.blake2b(b, digest_size=32).digest(),
     "reticulum": lambda b: hashlib.sha256(b).digest(),
 }
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+
+
+# ---- the C++ headers, read here ---------------------------------------------------------------------
+
+def cpp_source(relative):
+    path = ROOT / relative
+    if not path.exists():
+        pytest.skip(f"{path} is absent (the tests run from a source checkout)")
+    # Comments out: "///< ..." after a field would otherwise look like more declarations.
+    return re.sub(r"//[^\n]*", "", path.read_text(encoding="utf-8"))
+
+
+def struct_fields(text, name):
+    """Member names of a struct of plain fields, in declaration order."""
+    body = re.search(r"struct %s \{(.*?)\n\};" % name, text, re.S).group(1)
+    names = []
+    for decl in body.split(";"):
+        decl = decl.strip()
+        if not decl or decl.startswith("friend"):
+            continue
+        decl = re.sub(r"^std::\w+\s+", "", decl)
+        names += [part.split("=")[0].strip() for part in decl.split(",")]
+    return names
+
+
+def preset_values(text, name):
+    """The designated initializers of `inline constexpr node_capacities <name>{...}`."""
+    body = re.search(r"node_capacities %s\{(.*?)\};" % name, text, re.S).group(1)
+    return {k: int(v) for k, v in re.findall(r"\.(\w+)\s*=\s*(\d+)", body)}
+
+
+def enum_names(text, name):
+    body = re.search(r"enum class %s : std::\w+ \{(.*?)\};" % name, text, re.S).group(1)
+    return [x.strip() for x in body.split(",") if x.strip()]
 
 
 class Mesh:
@@ -104,11 +150,14 @@ def test_announce_crosses_the_bridge(profile):
     (ev,) = m.of(m.a, "announce")
     assert ev == NodeEvent("announce", m.dest_b, 0, 2, 0, "none", b"b-app")
     assert m.of(m.c, "announce")[0].hops == 1
-    path = m.a.path(m.dest_b)
-    assert path["hops"] == 2 and path["iface"] == 0 and path["next_hop"] == c_hash
-    assert path["public_key"] == pub["b"] and path["expires_ms"] == 90 * 60 * 1000
-    assert m.c.path(m.dest_b)["next_hop"] is None and m.c.path(m.dest_b)["iface"] == 1
-    assert m.b.path(m.dest_a) is None
+    r = m.a.route(m.dest_b, 0)
+    assert r.hop_count == 2 and r.iface == 0 and r.next_hop == c_hash
+    k = m.a.known(m.dest_b)
+    assert isinstance(k, KnownDestination) and k.public_key == pub["b"]
+    assert k.announce_expires_ms == 90 * 60 * 1000  # path_lifetime after it arrived
+    # C hears B directly: the next hop is B's own identity.
+    assert m.c.route(m.dest_b, 0).next_hop == hash16(profile, pub["b"]) and m.c.route(m.dest_b, 0).iface == 1
+    assert m.b.route(m.dest_a, 0) is None and m.b.known(m.dest_a) is None
 
     orig, again = m.frames()
     assert orig[0] == 0x01 and orig[1] == 0 and orig[2:18] == m.dest_b
@@ -185,7 +234,7 @@ def test_forged_and_replayed(profile):
     before = len(m.trace)
     m.run(1)
     assert len(m.trace) == before  # not forwarded
-    assert m.a.path(m.dest_b)["public_key"] == m.ids["b"].public_key
+    assert m.a.known(m.dest_b).public_key == m.ids["b"].public_key
 
     link = open_link(m)
     start = len(m.trace)
@@ -203,7 +252,8 @@ def test_forged_and_replayed(profile):
     ((pkt, iface, exc),) = m.a.pop_outgoing(22)
     assert iface == 0 and exc == ALL_INTERFACES
     bad = pkt[:-1] + bytes([pkt[-1] ^ 1])
-    assert m.c.receive(0, bad, 22).kind == "forwarded"
+    assert m.c.receive(0, bad, 22) is None
+    assert [(e.kind, e.id) for e in m.c.poll(22)] == [("forwarded", link)]
     m.run(22)
     assert m.errors(m.b)[-1] == "auth_failed"
     m.c.receive(0, pkt, 22)
@@ -224,17 +274,23 @@ def test_timers_config_and_determinism():
     assert m.a.poll(29_999) == []
     (ev,) = m.a.poll(30_000)
     assert ev.kind == "link_closed" and ev.id == link and ev.reason == "establishment_timeout"
+    # The path is active for 3 announce intervals of 30 min, then stale for one more (still used:
+    # a destination stays reachable), then gone.
+    r = m.a.route(m.dest_b, 0)
+    assert (r.expires_ms, r.evict_at_ms) == (90 * 60 * 1000, 120 * 60 * 1000)
+    assert m.a.route(m.dest_b, 90 * 60 * 1000).state == "active"  # as last aged; no longer active_at
+    m.a.open_link(m.dest_b, 90 * 60 * 1000)
+    m.a.pop_outgoing(90 * 60 * 1000)
+    assert m.a.route(m.dest_b, 120 * 60 * 1000) is None
     with pytest.raises(NotFoundError):
-        m.a.open_link(m.dest_b, 90 * 60 * 1000)
+        m.a.open_link(m.dest_b, 120 * 60 * 1000)
 
     config = NodeConfig(link=LinkConfig(establishment_timeout_ms=500), path_lifetime_ms=1000)
     assert NodeConfig() == NodeConfig(**nexus._nexus.node.default_config())
     m = Mesh("reticulum", config=config)
     m.b.announce(m.dest_b, 0)
     m.run(0)
-    assert m.a.path(m.dest_b)["expires_ms"] == 1000
-    with pytest.raises(NotFoundError):
-        m.a.open_link(m.dest_b, 1000)
+    assert m.a.known(m.dest_b).announce_expires_ms == 1000
     m.a.open_link(m.dest_b, 999)
     m.a.pop_outgoing(999)
     assert m.a.next_deadline == 1499
@@ -300,12 +356,14 @@ def test_errors():
     with pytest.raises(FullError) as info:
         m.b.add_destination("nexus.test.one.too.many")
     assert info.value.code == "full" and isinstance(info.value, ValueError)
-    assert CAPACITIES == {"interfaces": 8, "destinations": 4, "paths": 256, "links": 32, "link_table": 64,
-                          "outbox": 64, "seen": 1024, "routes": 512, "neighbours": 16}
-    for _ in range(6):
+    for _ in range(CAPACITIES["interfaces"] - 2):  # C has two
         m.c.add_interface()
     with pytest.raises(FullError):
         m.c.add_interface()
+    with pytest.raises(InvalidArgumentError):
+        m.b.request_path(m.dest_b, 0)  # our own destination
+    with pytest.raises(InvalidArgumentError):
+        Node(m.ids["a"]).request_path(m.dest_b, 0)  # no interface to ask on
     with pytest.raises(ValueError):
         m.a.add_destination(b"short")
     with pytest.raises(ValueError):
@@ -320,7 +378,18 @@ def test_errors():
         Node(m.ids["a"], seed=-1)
     with pytest.raises(ValueError):
         Node(m.ids["a"], config=NodeConfig(max_hops=0))
-    assert repr(m.c).startswith("Node('c', ") and "transport=True" in repr(m.c)
+    for grace in (-1, 256):
+        with pytest.raises(ValueError):
+            Node(m.ids["a"], config=NodeConfig(announce_rate_grace=grace))
+    with pytest.raises(ValueError):
+        Node(m.ids["a"], preset="mcu_relay")  # a microcontroller's: not built by this binding
+    with pytest.raises(TypeError):
+        Node(m.ids["a"], preset=1)
+    for bad in (lambda: m.a.known(bytes(15)), lambda: m.a.link_table_entry(bytes(17)),
+                lambda: m.a.request_path(bytes(3), 0)):
+        with pytest.raises(ValueError):
+            bad()
+    assert repr(m.c).startswith("Node('c', ") and "transport=True" in repr(m.c) and "'pi_bridge'" in repr(m.c)
 
 
 # ---- routing and gossip -----------------------------------------------------------------------------
@@ -356,6 +425,16 @@ class Line(Mesh):
             self.run(t)
 
 
+def assert_only_repeated_announces(m):
+    """Every frame a node refused was an announce it already had (ReplayedError): a transport node
+    sends an announce once more 5 s later on an interface where no copy came back
+    (node/announcer.hpp "Retries"), and the line's end nodes never pass announces on."""
+    for n in (m.a, m.b, m.c):
+        for ev in m.events:
+            if ev.node is n and ev.error:
+                assert ev.error == "replayed" and ev.frame[0] & 0x03 == 0x01, (n.name, ev.error, ev.frame[:2])
+
+
 def announced_lamport(m, dest):
     """TLV 0x01 (u64 LE, docs/wire/path_cost.md) of the NEXUS extension of the origin's last announce
     of dest, parsed here from the wire: HEADER_1 announce, app data after 19 + 64 + 10 + 10 + 64
@@ -375,6 +454,7 @@ def test_gossip_line(profile):
     end = 5000
     m.run_until(end)
     assert not any(m.errors(n) for n in (m.a, m.b, m.c))
+    assert_only_repeated_announces(m)
     fee_code = round(16 * math.log2(fee + 1))
     bw_code = round(8 * math.log2(LINE_BW))
     hash_of = {k: m.ids[k].hash for k in "abc"}
@@ -464,7 +544,7 @@ def test_gossip_line(profile):
     link = m.a.open_link(m.dest["b"], end + 400, "fastest")
     m.run(end + 400)
     assert m.a.link_state(link) == "active"
-    assert not any(m.errors(n) for n in (m.a, m.b, m.c))
+    assert_only_repeated_announces(m)
 
 
 def test_routing_without_gossip_and_errors():
@@ -527,3 +607,169 @@ def test_routing_without_gossip_and_errors():
         n.open_link(bytes(16), 0, "fastest")
     assert n.route(bytes(16), 0) is None and n.routes() == [] and n.neighbours() == [] and n.lamport == 0
     assert n.interface_count == 2
+
+
+# ---- the node's API: events, known destinations, path requests, link table, presets ----------------
+
+
+@pytest.mark.parametrize("profile", ["nexus", "reticulum"])
+def test_events_come_from_poll_in_causal_order(profile):
+    m = Mesh(profile)
+    m.b.announce(m.dest_b, 0)
+    ((raw, iface, exc),) = m.b.pop_outgoing(0)
+    assert m.c.receive(1, raw, 0) is None  # accepted: nothing returned, the event waits for poll
+    (ev,) = m.c.poll(0)
+    assert (ev.kind, ev.id, ev.iface, ev.hops) == ("announce", m.dest_b, 1, 1)
+    assert m.c.poll(0) == []
+    m.run(0)
+    link = open_link(m)
+    for i in range(5):
+        m.a.send(link, bytes([i]) * 3, 20 + i)
+    m.run(30)
+    m.a.close(link)
+    m.run(40)
+    # B's link events in the order they happened: a request, establishment, the messages as sent,
+    # the close; and nothing of the link before its request or after its close.
+    kinds = [e.kind for e in m.of(m.b) if e.id == link]
+    assert kinds == ["link_request", "link_established"] + ["link_data"] * 5 + ["link_closed"]
+    assert m.data(m.b) == [bytes([i]) * 3 for i in range(5)]
+    # C forwarded every one of them for someone else: the request, the proof, 5 messages, a close
+    # (and the RTT packet that establishes the link at B): one event each, with the link id.
+    forwarded = [e for e in m.of(m.c, "forwarded") if e.id in (link, m.dest_b)]
+    assert len(forwarded) == m.c.stats["forwarded"] - 1  # the first one: B's announce, relayed
+
+
+def test_event_kinds_and_counters_are_the_cores():
+    kinds = enum_names(cpp_source("include/nexus/node/events.hpp"), "node_event_kind")
+    assert list(EVENT_KINDS) == kinds and EVENT_KINDS[0] == "none"
+    stats = struct_fields(cpp_source("include/nexus/node/context.hpp"), "node_stats")
+    assert len(stats) >= 30
+    n = Node(Identity.from_seed(bytes(32)))
+    assert list(n.stats) == stats and all(v == 0 for v in n.stats.values())
+
+
+def test_presets_are_the_libraries():
+    text = cpp_source("include/nexus/config.hpp")
+    fields = struct_fields(text, "node_capacities")
+    assert set(PRESETS) == {"pi_bridge", "research"} and DEFAULT_PRESET == "pi_bridge"
+    for name, caps in PRESETS.items():
+        assert list(caps) == fields and caps == preset_values(text, name)
+    assert CAPACITIES == PRESETS["pi_bridge"]
+    for preset in PRESETS:
+        n = Node(Identity.from_seed(bytes([7]) * 32), preset=preset)
+        assert n.preset == preset and n.capacities == PRESETS[preset]
+        for i in range(n.capacities["interfaces"]):
+            assert n.add_interface(now_ms=i) == i
+        with pytest.raises(FullError):
+            n.add_interface()
+        for i in range(n.capacities["destinations"]):
+            n.add_destination(f"app.preset.{i}")
+        with pytest.raises(FullError):
+            n.add_destination("app.preset.more")
+    assert Node(Identity.from_seed(bytes([7]) * 32)).preset == "pi_bridge"
+
+
+@pytest.mark.parametrize("profile", ["nexus", "reticulum"])
+def test_known_destinations(profile):
+    m = Mesh(profile)
+    m.b.announce(m.dest_b, 7000, b"b-app")
+    m.run(7000)
+    pub_b = m.ids["b"].public_key
+    for n in (m.a, m.c):
+        k = n.known(m.dest_b)
+        assert isinstance(k, KnownDestination) and n.known_count == 1
+        assert k.public_key == pub_b and k.owner == hash16(profile, pub_b)
+        assert k.name_hash == HASHES[profile](b"nexus.test.b")[:10]
+        # Without the NEXUS extension the Lamport time is the emission time, in seconds.
+        assert k.emitted == 7 and k.lamport == 7
+        assert k.announce_expires_ms == 7000 + 90 * 60 * 1000 and k.links == 0
+        assert k.cached and k.app_data == b"b-app"
+    assert m.b.known(m.dest_b) is None and m.b.known_count == 0  # our own is not "known"
+    link = open_link(m, 8000)
+    assert m.a.known(m.dest_b).links == 1  # a link of ours up: the destination is protected
+    m.a.close(link)
+    m.run(8010)
+    assert m.a.known(m.dest_b).links == 0
+
+    # App data beyond the preset's cached_app_data is not cached (the announce is still learned).
+    limit = {p: preset_values(cpp_source("include/nexus/config.hpp"), p)["cached_app_data"] for p in PRESETS}
+    assert limit == {p: PRESETS[p]["cached_app_data"] for p in PRESETS}
+    assert limit["research"] < limit["pi_bridge"]
+    app = bytes(range(limit["research"] + 1))  # fits the bridge's cache, not the research node's
+    ids = [Identity.from_seed(bytes([0x30 + i]) * 32, profile) for i in range(2)]
+    owner = Node(ids[0], seed=5)
+    owner.add_interface()
+    dest = owner.add_destination("nexus.test.app")
+    for preset, cached in (("pi_bridge", True), ("research", False)):
+        n = Node(ids[1], seed=6, preset=preset)
+        n.add_interface()
+        owner.announce(dest, 9000 + len(preset), app)
+        ((raw, _, _),) = owner.pop_outgoing(9000)
+        n.receive(0, raw, 9000)
+        assert [e.data for e in n.poll(9000)] == [app]
+        k = n.known(dest)
+        assert k.cached is cached and k.app_data == (app if cached else None)
+
+
+@pytest.mark.parametrize("profile", ["nexus", "reticulum"])
+def test_request_path(profile):
+    m = Mesh(profile)
+    m.b.announce(m.dest_b, 0)
+    run_mesh([m.c, m.b], [m.cables[1]], 0)  # A is not cabled yet: only C hears B
+    assert m.c.known(m.dest_b) is not None and m.a.known(m.dest_b) is None and m.a.route(m.dest_b, 0) is None
+    start = len(m.trace)
+    m.a.request_path(m.dest_b, 1000)
+    m.a.request_path(m.dest_b, 1000)  # again within 20 s: nothing more
+    for t in (1000, 1400, 1500):  # C answers after a 0.4 s grace
+        m.run(t)
+    frames = m.frames(start)
+    (req,) = [raw for sender, _, raw in m.trace[start:] if sender is m.a]
+    # PLAIN (destination type 2) DATA, HEADER_1, to the plain destination "rnstransport.path.request":
+    # the hash of its name hash; data: the destination, then a tag (A is no transport node).
+    name = HASHES[profile](b"rnstransport.path.request")[:10]
+    assert req[0] == 0x08 and req[1] == 0 and req[2:18] == HASHES[profile](name)[:16] and req[18] == 0
+    assert req[19:35] == m.dest_b and 1 <= len(req) - 35 <= 16
+    # The answer: C's cached copy of B's announce as a path response (context 0x0B), HEADER_2 with
+    # C's identity as transport id.
+    (resp,) = [f for f in frames if f[0] & 0x03 == 0x01]
+    assert resp[0] & 0x40 and resp[2:18] == m.c.identity_hash and resp[18:34] == m.dest_b and resp[34] == 0x0B
+    (ev,) = m.of(m.a, "announce")
+    assert ev.id == m.dest_b and ev.hops == 2
+    r = m.a.route(m.dest_b, 1500)
+    assert r.hop_count == 2 and r.next_hop == m.c.identity_hash
+    assert m.a.known(m.dest_b).public_key == m.ids["b"].public_key
+    assert m.a.stats["path_requests_sent"] == 1 and m.c.stats["path_requests_answered"] == 1
+
+
+@pytest.mark.parametrize("profile", ["nexus", "reticulum"])
+def test_link_table_of_the_bridge(profile):
+    m = Mesh(profile)
+    m.b.announce(m.dest_b, 0)
+    m.run(0)
+    assert m.c.link_table_size == 0
+    link = open_link(m)
+    # C forwards the link: the request came in on interface 0 (from A) and went out on 1 to B, its
+    # neighbour (HEADER_1: no transport id); B's proof came back through it.
+    e = m.c.link_table_entry(link)
+    assert isinstance(e, LinkRoute) and m.c.link_table_size == 1
+    assert e.destination == m.dest_b and e.next_hop is None
+    assert (e.toward_initiator, e.toward_responder) == (0, 1)
+    assert e.proven and e.requests == 1 and e.proofs == 1 and e.expires_ms > 10
+    for n in (m.a, m.b):  # the ends hold the link itself, not a table entry
+        assert n.link_table_size == 0 and n.link_table_entry(link) is None
+    assert m.c.link_table_entry(bytes(16)) is None
+
+
+def test_announce_rate_control_is_configured():
+    # Rebroadcast rate control at the bridge: B announces twice a second apart. With the default
+    # grace (5 violations) C relays both; with a grace of 0 the second is a violation beyond it
+    # and is not relayed (the table still learns from it).
+    for grace, relayed in ((5, 2), (0, 1)):
+        m = Mesh("nexus", config=NodeConfig(announce_rate_grace=grace))
+        m.b.announce(m.dest_b, 0)
+        m.run(0)
+        m.b.announce(m.dest_b, 1000)
+        m.run(1000)
+        assert len(m.of(m.a, "announce")) == relayed
+        assert m.c.stats["rebroadcasts_limited"] == 2 - relayed
+        assert m.c.stats["announces_valid"] == 2

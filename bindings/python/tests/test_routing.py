@@ -47,9 +47,10 @@ def model_best(cands, dest, policy):
     if policy == "most_reliable":
         scores = [-r for r in reff]  # the sets below have distinct reliabilities
     else:
-        dist = [model_distance(n, dest) for n, _, _ in cands]
+        # docs/routing.md: no ring term on a one-hop path; latency (worst hop + 1 ms) x hops.
+        dist = [model_distance(n, dest) if c[3] > 1 else 0 for n, c, _ in cands]
         cost = [round(2 ** (c[0] / 16)) - 1 for _, c, _ in cands]
-        lat = [c[1] for _, c, _ in cands]
+        lat = [(c[1] + 1) * max(c[3], 1) for _, c, _ in cands]
 
         def norm(v, m):
             return v / m if m else 0.0
@@ -87,9 +88,12 @@ def test_choose_next_hop_by_hand_and_errors():
     cheap_far = (far, (16, 100, 100, 1), 200)
     dear_near = (near, (160, 100, 100, 1), 200)
     assert choose_next_hop([dear_near, cheap_far], dest, "cheapest") == 1
-    # Same cost and latency: the ring term decides.
-    same = [(far, (16, 100, 100, 1), 200), (near, (16, 100, 100, 1), 200)]
+    # Same cost and latency: the ring term decides (on paths of more than one hop)...
+    same = [(far, (16, 100, 100, 2), 200), (near, (16, 100, 100, 2), 200)]
     assert choose_next_hop(same, dest, "fastest") == 1
+    # ...and not on one-hop paths: the next hop is the destination's node, whatever its address.
+    one_hop = [(far, (16, 100, 100, 1), 200), (near, (16, 100, 100, 2), 200)]
+    assert choose_next_hop(one_hop, dest, "fastest") == 0
     # PathCost objects work too.
     assert choose_next_hop([(near, PathCost(160, 10, 100, 1), 50), (far, PathCost(16, 10, 100, 1), 250)],
                            dest,

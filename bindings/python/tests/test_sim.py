@@ -4,7 +4,11 @@ the wire layout (2 header bytes + 16 destination + 1 context + 64 public key + 1
 time on air from the datasheet formula computed here (checked on the worked examples of
 docs/sim.md), serialisation times from 8 * bytes / bitrate, delivery counted here from the
 destination's link_data events against the payloads the flow reports it sent, hop counts from
-the line's graph distances, and two runs of the same seed compared with each other."""
+the topologies' breadth-first distances (Topology.distances) and next hops from their adjacency,
+route costs from the relay fees configured here (cost code round(16 log2(fees + 1)), latency
+from the link parameters (medium.hpp's nominal latency: propagation plus a 255-byte frame's
+transmission), convergence against walks taken here along the nodes' choices and against
+sim/survey.hpp's count, and two runs of the same seed compared with each other."""
 import math
 import os
 import pathlib
@@ -13,7 +17,8 @@ import sys
 
 import pytest
 
-from nexus import sim
+from nexus import errors, sim
+from nexus.node import PRESETS as NODE_PRESETS
 
 ANNOUNCE = 2 + 16 + 1 + 64 + 10 + 10 + 64  # HEADER_1 announce without app data
 TRANSPORT_ID = 16  # added by HEADER_2 (a relayed announce)
@@ -37,6 +42,20 @@ def line_mesh(n=3, seed=1, link=None, **kw):
     return m
 
 
+def nominal_latency_ms(link):
+    """medium.hpp nominal_latency_us, written out: propagation plus a 255-byte frame at the bitrate."""
+    tx_us = 0 if link.bitrate_bps == 0 else math.ceil(255 * 8 * 1e6 / link.bitrate_bps)
+    return (link.latency_ms * 1000 + tx_us) / 1000
+
+
+def converge(m, dests, limit_s=60):
+    for i, d in enumerate(dests):
+        m.announce(i, d)
+    t = sim.convergence_time(m, step_s=0.25, limit_s=limit_s)
+    assert t is not None
+    return t
+
+
 def received(m, traffic):
     """Delivered payloads of a flow, counted here from the destination node's events."""
     sent = set(traffic.payloads)
@@ -56,7 +75,9 @@ def test_datasheet_formula_matches_the_worked_examples():
 
 @pytest.mark.parametrize("sf,bw,cr", [(7, 125_000, 1), (9, 125_000, 4), (12, 125_000, 1), (8, 250_000, 2)])
 def test_a_lora_frame_arrives_after_its_time_on_air(sf, bw, cr):
-    m = sim.Mesh(seed=3, gossip=False)
+    # End nodes (transport off) send their own announce once: a transport node would send it again
+    # 5 s later, nobody passing it back (node/announcer.hpp "Retries").
+    m = sim.Mesh(seed=3, gossip=False, transport=False)
     latency_ms = 2.0
     lora = sim.LoRa(sf=sf, bandwidth_hz=bw, coding_rate=cr)
     m.build(sim.line(2), sim.LinkParams(latency_ms=latency_ms, lora=lora))
@@ -132,8 +153,8 @@ def test_announces_cross_a_line_and_data_arrives_end_to_end():
     assert [e["data"] for e in m.events(kind="link_data", node=4)] == t.payloads  # in order
     assert all(len(p) == 64 for p in t.payloads)
     assert sum(m.node_stats(i)["forwarded"] for i in (1, 2, 3)) > 0
-    for i in range(5):
-        assert m.receive_errors(i) == 0
+    for i in range(5):  # the only refused frames: announces sent again (retries) that were had already
+        assert m.receive_errors(i) == m.node_stats(i)["duplicates"]
 
 
 def test_heavy_loss_delivers_some_but_not_all():
@@ -212,9 +233,13 @@ def test_convergence_and_routes_of_a_line():
     dests = [m.add_destination(i, f"test.conv.{i}") for i in range(4)]
     for i, d in enumerate(dests):
         m.announce(i, d)
-    t = sim.convergence_time(m, step_s=0.25, limit_s=30)
-    assert t is not None and 0 <= t <= 1.0
+    # No tighter bound on the time: the end nodes get the 3-hop announces in the first burst of new
+    # destinations, and ingress control holds them until the burst is over (node/announcer.hpp
+    # "Flood control"); what convergence means is checked below, route by route.
+    t = sim.convergence_time(m, step_s=0.25, limit_s=60)
+    assert t is not None and t >= 0
     assert sim.converged(m)[0]
+    link = sim.LinkParams(bitrate_bps=1_000_000, latency_ms=1.0)
     for node in range(4):
         routes = {r["destination"]: r for r in m.routes(node) if r["active"] and not r["suspect"]}
         for other in range(4):
@@ -225,7 +250,7 @@ def test_convergence_and_routes_of_a_line():
             assert r["state"] == "active" and not r["failed"]
             assert r["iface"] == (0 if other < node or node == 0 else 1)
             assert r["cost"] == 0 and r["cumulative_cost"] == 0  # no relay fees
-            assert r["worst_latency_ms"] == 1
+            assert r["worst_latency_ms"] == math.ceil(nominal_latency_ms(link))
 
 
 def test_route_survey_counts_pairs_and_walks_of_a_line():
@@ -289,7 +314,9 @@ def test_route_path_blooms_name_the_nodes_on_the_path():
     dests = [m.add_destination(i, f"test.bloom.{i}") for i in range(4)]
     for i, d in enumerate(dests):
         m.announce(i, d)
-    m.run(2.0)
+    # The end nodes get the 3-hop announces in a burst of new destinations: ingress control holds
+    # them and releases them once the burst is over, one every 5 s (node/announcer.hpp).
+    m.run(30.0)
     for node in range(4):
         routes = {r["destination"]: r for r in m.routes(node) if r["active"] and not r["suspect"]}
         assert len(routes) == 3
@@ -334,9 +361,14 @@ def test_node_stats_have_the_gossip_counters():
 
 def test_convergence_waits_for_the_next_announce():
     # Link 2 (node 2 - node 3) is down when everyone first announces; it comes back at 3 s, and the
-    # tables are complete only after the periodic announces of 10 s have crossed it. They settle
-    # a little later: gossip offers then replace the estimates taken from relayed announces, a hop
-    # at a time, pushes at least 1 s apart plus 50-500 ms of jitter (docs/routing.md "Loops").
+    # tables cannot be complete before an announce has crossed it (node 3 never heard of nodes 0 and
+    # 1 before; gossip offers need the announce they build on): at the earliest the transport nodes'
+    # retries, 5-5.5 s after each announce went out where no neighbour passed it on
+    # (node/announcer.hpp), else the periodic announces of 10 s. Ingress
+    # control at node 3 may hold announces of new destinations arriving in a burst and release
+    # them one every 5 s; at the latest the announces of 20 s complete the tables. They settle a
+    # little later: gossip offers then replace the estimates taken from relayed announces, a hop at
+    # a time, pushes at least 1 s apart plus 50-500 ms of jitter (docs/routing.md "Loops").
     m = line_mesh(4)
     dests = [m.add_destination(i, f"test.late.{i}") for i in range(4)]
     m.set_link_up(2, False)
@@ -346,7 +378,7 @@ def test_convergence_waits_for_the_next_announce():
     m.run(4.0)
     assert not sim.converged(m)[0]
     t = sim.convergence_time(m, step_s=0.5, limit_s=60)
-    assert t is not None and 6.0 <= t <= 9.0
+    assert t is not None and 5.0 - 4.0 <= t <= 20.0 + 5.0 - 4.0
 
 
 def test_convergence_gives_up_after_the_limit():
@@ -374,7 +406,8 @@ def test_node_configuration():
     assert m.class_totals()["announce"]["frames_sent"] >= 3
     r = {x["destination"]: x for x in m.routes(0) if x["active"] and not x["suspect"]}
     assert r[dests[1]]["hop_count"] == 1 and r[dests[2]]["hop_count"] == 2
-    assert r[dests[2]]["worst_latency_ms"] == 3
+    assert r[dests[2]]["worst_latency_ms"] == math.ceil(nominal_latency_ms(sim.LinkParams(latency_ms=3)))
+    assert r[dests[2]]["cost"] == 5 and r[dests[2]]["cumulative_cost"] == round(16 * math.log2(5 + 1))
     quiet = sim.Mesh(auto_announce=False)
     quiet.build(sim.line(2), sim.LinkParams())
     d = quiet.add_destination(1, "test.quiet")
@@ -422,6 +455,9 @@ def test_bad_arguments_raise_value_error():
         lambda: sim.Mesh(seed=-1),
         lambda: sim.Mesh(no_such_option=1),
         lambda: sim.Mesh(policy="random"),
+        lambda: sim.Mesh(preset="mcu_relay"),
+        lambda: sim.Mesh(down_rounds=4, evict_rounds=3),
+        lambda: sim.Mesh(announce_rate_grace=256),
         lambda: sim.LinkParams(loss=1.5),
         lambda: sim.LinkParams(latency_ms=-1),
         lambda: sim.LinkParams(bitrate_bps=-5),
@@ -451,6 +487,11 @@ def test_bad_arguments_raise_value_error():
         lambda: m.crash(3),
         lambda: m.node_stats(7),
         lambda: m.routes(9),
+        lambda: m.route(9, d),
+        lambda: m.route(0, d, policy="shortest"),
+        lambda: m.walk(0, b"\x00" * 16),  # not registered
+        lambda: m.walk(5, d),
+        lambda: m.request_path(0, d[:15]),
         lambda: m.path(4, d),
         lambda: m.set_link_up(2, False),
         lambda: m.link_params(5),
@@ -471,8 +512,8 @@ def test_bad_arguments_raise_value_error():
         m.announce(5, d)
     with pytest.raises(ValueError, match="coding_rate"):
         sim.LoRa(coding_rate=5)
-    with pytest.raises(ValueError, match="not_found"):
-        m.open_link(0, d)
+    with pytest.raises(errors.NotFoundError, match="open_link at node 0 refused: not_found"):
+        m.open_link(0, d)  # a refusal of the node: the nexus.errors class of its code
     no_log = sim.Mesh(keep_log=False)
     with pytest.raises(ValueError, match="keep_log"):
         no_log.events()
@@ -530,3 +571,209 @@ def test_example_plots_a_png(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "nodes" in r.stdout
+
+
+# ---- next hops, walks, costs, flows that say why, convergence that walks ---------------------------
+
+
+def test_hop_counts_and_next_hops_match_the_topology():
+    # A line: every route's hop count is the graph distance, its next hop the neighbour towards the
+    # destination, and the walk along the nodes' choices takes exactly the line's nodes and links
+    # (build() numbers link k for the edge (k, k + 1)).
+    n = 6
+    m = line_mesh(n)
+    topo = sim.line(n)
+    dests = [m.add_destination(i, f"test.hops.{i}") for i in range(n)]
+    converge(m, dests)
+    for i in range(n):
+        dist = topo.distances(i)
+        for j in range(n):
+            if i == j:
+                assert m.route(i, dests[j]) is None  # its own
+                continue
+            r = m.route(i, dests[j])
+            step = 1 if j > i else -1
+            assert r["hop_count"] == dist[j] == abs(j - i)
+            assert r["next_hop_node"] == i + step and r["next_hop"] == m.identity_hash(i + step)
+            w = m.walk(i, dests[j])
+            assert w["arrived"] and w["outcome"] == "arrived" and (w["source"], w["owner"]) == (i, j)
+            assert w["nodes"] == list(range(i, j + step, step)) and w["hops"] == dist[j]
+            assert w["links"] == [min(a, a + step) for a in range(i, j, step)]
+            assert w["route"] == r
+            p = m.path(i, dests[j])
+            assert p["hops"] == dist[j] and p["next_hop_node"] == i + step
+            assert p["next_hop"] == (None if abs(j - i) == 1 else m.identity_hash(i + step))
+    # A grid: every path in every table leads to a neighbour in the topology, and the walk from
+    # each node takes as many hops as its route says, the shortest number (equal links).
+    g = sim.grid(4, 3)
+    m = sim.Mesh(seed=3)
+    m.build(g, sim.LinkParams(bitrate_bps=1_000_000, latency_ms=1.0))
+    dests = [m.add_destination(i, f"test.grid.{i}") for i in range(g.n)]
+    converge(m, dests)
+    adj = g.neighbours()
+    for i in range(g.n):
+        assert all(r["next_hop_node"] in adj[i] for r in m.routes(i))
+        dist = g.distances(i)
+        for j in range(g.n):
+            if i != j:
+                w = m.walk(i, dests[j])
+                assert w["arrived"] and w["hops"] == w["route"]["hop_count"] == dist[j]
+                assert all(b in adj[a] for a, b in zip(w["nodes"], w["nodes"][1:]))
+
+
+def test_walks_report_the_real_fees_and_latencies():
+    # 0 - 1 - 2 - 3 - 4 with relay fees set here; the route's cost is what the nodes between charge
+    # (code round(16 log2(fee + 1)), decoded back), its worst latency the links' nominal latency
+    # rounded up to the ms, its bottleneck the links' rate (code round(8 log2(bps))).
+    fees = [3, 10, 37, 200, 7]
+    link = sim.LinkParams(bitrate_bps=500_000, latency_ms=2.0)
+    m = sim.Mesh(seed=4)
+    for f in fees:
+        m.add_node(relay_fee=f)
+    m.build(sim.line(5), link)
+    dests = [m.add_destination(i, f"test.fee.{i}") for i in range(5)]
+    converge(m, dests)
+    for src, dst in ((0, 4), (4, 0), (1, 3), (0, 1)):
+        between = fees[min(src, dst) + 1:max(src, dst)]
+        w = m.walk(src, dests[dst])
+        r = w["route"]
+        assert w["arrived"] and w["fee"] == sum(between)
+        assert r["cumulative_cost"] == round(16 * math.log2(sum(between) + 1))
+        assert r["cost"] == pytest.approx(sum(between), rel=0.03)  # the code's precision: 2^(1/32) - 1
+        hops = abs(dst - src)
+        assert w["latency_ms"] == pytest.approx(hops * nominal_latency_ms(link))
+        assert w["worst_latency_ms"] == pytest.approx(nominal_latency_ms(link))
+        assert r["worst_latency_ms"] == math.ceil(nominal_latency_ms(link))
+        assert w["bottleneck_bps"] == 500_000 and r["bottleneck"] == round(8 * math.log2(500_000))
+
+
+def test_flows_say_why_they_sent_nothing():
+    link = sim.LinkParams(bitrate_bps=1_000_000, latency_ms=1.0)
+    # no_path: node 2 has no link at all; its destination is announced but cannot be heard.
+    m = sim.Mesh(seed=5)
+    for _ in range(3):
+        m.add_node()
+    m.connect(0, 1, link)
+    d2 = m.add_destination(2, "test.why.island")
+    m.announce(2, d2)
+    t = sim.inject_traffic(m, 0, d2, count=3, timeout_s=5, start_s=1.0)
+    assert (t.status, t.reason) == ("scheduled", None)
+    m.run(3.0)
+    assert t.status == "opening" and t.reason is None and t.sent == 0
+    m.run(10.0)
+    assert (t.status, t.reason, t.sent, t.delivered, t.ratio) == ("failed", "no_path", 0, 0, 0.0)
+    assert t.failed == "no_path" and t.links == [] and "no_path" in repr(t)
+
+    # source_down, timed_out, link_refused on a converged line 0 - 1 - 2; then a flow that works.
+    def line3(seed):
+        m = line_mesh(3, seed=seed)
+        dests = [m.add_destination(i, f"test.why.{i}") for i in range(3)]
+        converge(m, dests)
+        return m, dests
+
+    m, dests = line3(6)
+    m.crash(0)
+    t = sim.inject_traffic(m, 0, dests[2], count=3, timeout_s=2)
+    m.run(5.0)
+    assert (t.reason, t.sent) == ("source_down", 0)
+
+    m, dests = line3(7)
+    m.set_link_up(1, False)  # 1 - 2 cut: node 0 still has its route (nobody noticed yet)
+    t = sim.inject_traffic(m, 0, dests[2], count=3, timeout_s=3)
+    m.run(5.0)
+    assert m.route(0, dests[2]) is not None
+    assert (t.reason, t.sent, len(t.links)) == ("timed_out", 0, 1)
+    assert m.link_state(0, t.links[0]) == "pending"  # the request never got its proof
+
+    m, dests = line3(8)
+    for _ in range(m.capacities["links"]):  # every link slot of node 0 taken by pending links
+        m.open_link(0, dests[2])
+    t = sim.inject_traffic(m, 0, dests[2], count=3, timeout_s=1)
+    m.run(3.0)
+    assert (t.reason, t.sent, t.links) == ("link_refused", 0, [])
+    assert t.errors and all("full" in e for e in t.errors)
+
+    m, dests = line3(9)
+    t = sim.inject_traffic(m, 0, dests[2], count=4, interval_s=0.1)
+    m.run(5.0)
+    assert (t.status, t.reason, t.sent, t.delivered) == ("done", None, 4, 4)
+    assert set(sim.TRAFFIC_REASONS) == {"no_path", "link_refused", "timed_out", "source_down"}
+
+
+def test_converged_needs_walks_that_arrive():
+    # A ring 0 - 1 - 2 - 3 - 0. After convergence the link 0 - 1 goes down: every node still holds
+    # an active route (nothing told them yet), the tables do not change -- yet the walks that would
+    # cross the cut end at a dead link, so the mesh has not converged. Once the nodes have found the
+    # neighbour down (3 silent gossip rounds of 60 s) they route around, and it has again: 0 reaches
+    # 1 the long way, 3 hops, the ring's distance without the cut edge.
+    ring = sim.from_edges(4, [(0, 1), (1, 2), (2, 3), (3, 0)])
+    m = sim.Mesh(seed=1)
+    m.build(ring, sim.LinkParams(bitrate_bps=1_000_000, latency_ms=1.0))
+    dests = [m.add_destination(i, f"test.ring.{i}") for i in range(4)]
+    converge(m, dests)
+    assert m.walk(0, dests[1])["nodes"] == [0, 1]
+    m.set_link_up(0, False)
+    cut = sim.from_edges(4, [(1, 2), (2, 3), (3, 0)])
+    for _ in range(5):  # 150 s: before the third silent round
+        s = sim.convergence_state(m)
+        assert s["missing"] == [] and not s["converged"] and not sim.converged(m)[0]
+        assert s["broken"] and all(why == "link_down" for _, _, why in s["broken"])
+        # Independent check: a pair is broken exactly when the walk taken here crosses the cut.
+        for i in range(4):
+            for j in range(4):
+                if i != j:
+                    w = m.walk(i, dests[j])
+                    crosses = any({a, b} == {0, 1} for a, b in zip(w["nodes"], w["nodes"][1:]))
+                    assert ((i, dests[j], "link_down") in s["broken"]) == crosses == (not w["arrived"])
+        m.run(30.0)
+    m.run(90.0)
+    assert sim.converged(m)[0]
+    w = m.walk(0, dests[1])
+    assert w["nodes"] == [0, 3, 2, 1] and w["hops"] == w["route"]["hop_count"] == cut.distances(0)[1] == 3
+
+
+def test_walks_agree_with_the_surveyor():
+    # With every link up, a walk arrives exactly when sim/survey.hpp's does: compare the broken
+    # walks counted here over every pair with route_survey's (all pairs walked), converged and
+    # then with the middle node crashed (its neighbours still route through it).
+    m = line_mesh(5)
+    dests = [m.add_destination(i, f"test.agree.{i}") for i in range(5)]
+    converge(m, dests)
+
+    def broken_here():
+        return sum(not m.walk(i, dests[j])["arrived"] for i in range(5) for j in range(5) if i != j)
+
+    assert broken_here() == sim.route_survey(m)["broken"] == 0
+    m.crash(2)
+    assert m.route(1, dests[3])["next_hop_node"] == 2  # a crashed node's identity still maps to it
+    w = m.walk(1, dests[3])
+    assert (w["nodes"], w["outcome"]) == ([1, 2], "crashed")
+    assert m.walk(2, dests[0])["outcome"] == "crashed" and m.walk(2, dests[0])["route"] is None
+    assert broken_here() == sim.route_survey(m)["broken"] == 16
+
+
+def test_presets_and_request_path():
+    assert sim.PRESETS == {p: NODE_PRESETS[p] for p in ("research", "pi_bridge")}
+    assert sim.DEFAULT_PRESET == "research" and sim.CAPACITIES == sim.PRESETS["research"]
+    # A star of 9 leaves needs 9 point-to-point interfaces at its centre: a research node has 16, a
+    # Pi bridge 8.
+    star = sim.from_edges(10, [(0, i) for i in range(1, 10)])
+    assert sim.Mesh(preset="research").build(star) == list(range(9))
+    bridge = sim.Mesh(preset="pi_bridge")
+    assert bridge.preset == "pi_bridge" and bridge.capacities["interfaces"] == 8
+    with pytest.raises(ValueError, match="8"):
+        bridge.build(star)
+    # request_path: node 2's announce went out while link 0 (0 - 1) was down; node 0 asks for it.
+    m = line_mesh(3, gossip=False)
+    d = m.add_destination(2, "test.request")
+    m.set_link_up(0, False)
+    m.announce(2, d)
+    m.run(1.0)
+    m.set_link_up(0, True)
+    assert m.route(0, d) is None
+    m.request_path(0, d)
+    m.run(2.0)
+    assert m.route(0, d)["hop_count"] == 2 and m.walk(0, d)["arrived"]
+    assert m.node_stats(0)["path_requests_sent"] == 1 and m.node_stats(1)["path_requests_answered"] == 1
+    e = m.events(kind="announce", node=0)[-1]
+    assert e["id"] == d

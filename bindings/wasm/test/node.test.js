@@ -1,14 +1,21 @@
 'use strict';
 // nexus WASM nodes: three nodes in memory, A -- C -- B with C a transport node (a bridge between its
 // two interfaces), in both profiles. B's announce crosses the bridge (2 hops at A), a link opens
-// across it, messages go both ways in order, the initiator identifies, a forged announce (public
-// key swapped) is refused with 'auth_failed', replayed packets with 'replayed', a close reaches the
-// peer; then runMesh and the error contract. Independent truth: the rebroadcast announce checked by
-// slicing against the original (HEADER_2 flags 0x51, hops 1, C's identity hash recomputed from C's
-// public key — SHA-256 from node:crypto for the Reticulum profile, BLAKE2b-256 from the crypto layer,
-// tested against RFC 7693 in crypto.test.js, for the NEXUS profile — the rest identical from byte 2
-// on), the link request seen on the wire as HEADER_2 via C then HEADER_1 with hops 1, and the link
-// id recomputed from the request bytes.
+// across it, messages go both ways in order and each node's events come from poll() in causal order
+// (the request and the establishment before the first message, the messages before the close), the
+// initiator identifies, a forged announce (public key swapped) is refused with 'auth_failed',
+// replayed packets with 'replayed', a close reaches the peer; a fourth node D, plugged into C after
+// B's announce went by, asks for a path to B and C answers; then runMesh, the capacities and the
+// error contract. Independent truth: the rebroadcast announce checked by slicing against the
+// original (HEADER_2 flags 0x51, hops 1, C's identity hash recomputed from C's public key — SHA-256
+// from node:crypto for the Reticulum profile, BLAKE2b-256 from the crypto layer, tested against RFC
+// 7693 in crypto.test.js, for the NEXUS profile — the rest identical from byte 2 on), what A knows of
+// B against B's keys, its name hash and the announce time written into the random hash, the link
+// request seen on the wire as HEADER_2 via C then HEADER_1 with hops 1, the link id recomputed from
+// the request bytes, C's link-table entry against the mesh's wiring, the path request against
+// docs/wire/path_request.md (flags 0x08, the profile's path-request address listed there) and C's
+// answer against B's original announce (same signed body, HEADER_2 from C, context 0x0B), and the
+// capacities against the pi_bridge preset as written in include/nexus/config.hpp (parsed here).
 //
 // Routing and gossip: three gossiping, self-announcing nodes in a line A -- C -- B (C relays for a
 // fee). Independent truth: hop counts are the distances on the line, C's fee appears in the relayed
@@ -21,6 +28,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const nodeCrypto = require('node:crypto');
+const fs = require('node:fs');
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const wasmDir = process.env.NEXUS_WASM_DIR || path.join(root, 'build', 'wasm');
@@ -60,17 +68,27 @@ class Mesh {
     this.trace = [];
     this.events = [];
   }
-  run(now) {
-    this.events.push(...nexus.runMesh([this.a, this.c, this.b], this.cables, now, { trace: this.trace }));
-  }
   of(node, kind) {
     return this.events.filter((m) => m.node === node && m.event && (!kind || m.event.kind === kind))
       .map((m) => m.event);
   }
   errors(node) { return this.events.filter((m) => m.node === node && m.error).map((m) => m.error); }
+  // D joins on a third interface of C.
+  plugD(now) {
+    this.ids.d = nexus.Identity.fromSeed(new Uint8Array(32).fill(0xd4), this.profile);
+    this.d = new nexus.Node(this.ids.d, { seed: 4, name: 'd' });
+    assert.equal(this.c.addInterface(undefined, now), 2);
+    assert.equal(this.d.addInterface({}, now), 0);
+    this.cables.push([[this.c, 2], [this.d, 0]]);
+  }
+  run(now) {
+    const nodes = [this.a, this.c, this.b, ...(this.d ? [this.d] : [])];
+    this.events.push(...nexus.runMesh(nodes, this.cables, now, { trace: this.trace }));
+  }
+  kinds(node) { return this.of(node).map((e) => e.kind); }
   frames(start = 0) { return this.trace.slice(start).map((t) => t.raw); }
   data(node) { return this.of(node, 'link_data').map((e) => hex(e.data)); }
-  free() { this.a.free(); this.b.free(); this.c.free(); }
+  free() { for (const n of [this.a, this.b, this.c, this.d]) if (n) n.free(); }
 }
 
 function openLink(m, now = 10) {
@@ -98,6 +116,21 @@ function openLink(m, now = 10) {
   assert.equal(hex(h1[0].slice(18)), hex(h2[0].slice(34)));
   // The link id: the profile's hash of (flags & 0x0F) || destination || context || 64 bytes.
   assert.equal(hex(link), hex(hash16(m.profile, cat([h1[0][0] & 0x0f], h1[0].slice(2, 19 + 64)))));
+  // B hears of the request before the link is established.
+  const kb = m.kinds(m.b);
+  assert.ok(kb.indexOf('link_request') >= 0 && kb.indexOf('link_request') < kb.indexOf('link_established'));
+  // C forwards it: back to A on 0, on to B on 1; the request went straight to B (no next transport),
+  // once, and B's proof came back through C. A forwards nothing.
+  const r = m.c.linkTableEntry(link);
+  assert.deepEqual({ ...r, expiresMs: undefined }, {
+    destination: m.destB, nextHop: null, towardInitiator: 0, towardResponder: 1, proven: true, requests: 1,
+    proofs: 1, expiresMs: undefined, lastRequestMs: now,
+  });
+  assert.ok(r.expiresMs > now);
+  assert.equal(m.c.linkTableSize, 1);
+  assert.equal(m.a.linkTableSize, 0);
+  assert.equal(m.a.linkTableEntry(link), null);
+  assert.equal(m.c.linkTableEntry(m.destB), null);
   return link;
 }
 
@@ -108,24 +141,37 @@ for (const profile of ['nexus', 'reticulum']) {
     assert.equal(hex(m.c.identityHash), hex(cHash));
     const nameHash = nexus.nameHash('nexus.test.b', profile);
     assert.equal(hex(m.destB), hex(hash16(profile, cat(nameHash, hash16(profile, m.ids.b.publicKey)))));
-    m.b.announce(m.destB, 0, utf8('b-app'));
+    assert.equal(m.a.knownCount, 0);
+    m.b.announce(m.destB, 3000, utf8('b-app'));
     assert.equal(m.b.nextDeadline, 0);
-    m.run(0);
-    const announces = m.of(m.a, 'announce');
-    assert.equal(announces.length, 1);
-    assert.deepEqual(announces[0], {
-      kind: 'announce', id: m.destB, iface: 0, hops: 2, context: 0, reason: 'none', data: utf8('b-app'),
-    });
+    m.run(3000);
+    assert.deepEqual(m.of(m.a), [{
+      kind: 'announce', id: m.destB, iface: 0, hops: 2, context: 0, reason: 'none',
+      data: utf8('b-app'),
+    }]);
     assert.equal(m.of(m.c, 'announce')[0].hops, 1);
-    const p = m.a.path(m.destB);
-    assert.equal(p.hops, 2);
-    assert.equal(p.iface, 0);
-    assert.equal(hex(p.nextHop), hex(cHash));
-    assert.equal(hex(p.publicKey), hex(m.ids.b.publicKey));
-    assert.equal(p.expiresMs, 90 * 60 * 1000);
-    assert.equal(m.c.path(m.destB).nextHop, null);
-    assert.equal(m.c.path(m.destB).iface, 1);
-    assert.equal(m.b.path(m.destA), null);
+    // A's path goes through C, C's straight to B (a neighbour: its identity is the hop).
+    const viaC = m.a.route(m.destB, 3000);
+    assert.equal(viaC.cost.hopCount, 2);
+    assert.equal(viaC.iface, 0);
+    assert.equal(hex(viaC.nextHop), hex(cHash));
+    const direct = m.c.route(m.destB, 3000);
+    assert.equal(direct.cost.hopCount, 1);
+    assert.equal(direct.iface, 1);
+    assert.equal(hex(direct.nextHop), hex(m.ids.b.hash));
+    // What A and C know of B: its keys and name; without the NEXUS extension the Lamport time is the
+    // announce's emission time (the seconds in its random hash); current for 90 min from arrival.
+    for (const n of [m.a, m.c]) {
+      assert.deepEqual(n.known(m.destB), {
+        publicKey: m.ids.b.publicKey, nameHash, owner: m.ids.b.hash, links: 0, cached: true, lamport: 3n,
+        emitted: 3, announceExpiresMs: 3000 + 90 * 60 * 1000, lastUsedMs: n.known(m.destB).lastUsedMs,
+        protectedUntilMs: n.known(m.destB).protectedUntilMs,
+      });
+    }
+    assert.equal(m.a.knownCount, 1);
+    assert.equal(m.b.knownCount, 0); // its own destination is not "known"
+    assert.equal(m.b.known(m.destA), null);
+    assert.equal(m.b.route(m.destA, 3000), null);
 
     const [orig, again, ...rest] = m.frames();
     assert.equal(rest.length, 0);
@@ -136,14 +182,18 @@ for (const profile of ['nexus', 'reticulum']) {
     assert.equal(hex(again.slice(2, 18)), hex(cHash));
     assert.equal(hex(again.slice(18)), hex(orig.slice(2)));
     assert.equal(nexus.validateAnnounce(again, profile), true);
+    assert.equal(hex(orig.slice(19 + 64 + 10 + 5, 19 + 64 + 20)), '0000000003'); // announce time, seconds
 
-    assert.throws(() => m.c.receive(1, orig, 1), code('replayed'));
-    assert.throws(() => m.a.receive(0, again, 1), code('replayed'));
+    assert.throws(() => m.c.receive(1, orig, 3001), code('replayed'));
+    assert.throws(() => m.a.receive(0, again, 3001), code('replayed'));
+    assert.deepEqual(m.a.poll(3001), []);
+    assert.deepEqual(m.c.poll(3001), []);
     const s = m.c.stats;
     assert.equal(s.announcesValid, 1);
     assert.equal(s.forwarded, 1);
     assert.equal(s.duplicates, 1);
     assert.equal(s.sent, 1);
+    assert.equal(s.received, 2);
     m.free();
   });
 
@@ -185,6 +235,17 @@ for (const profile of ['nexus', 'reticulum']) {
     assert.deepEqual(m.of(m.b, 'link_closed').map((e) => e.reason), ['remote']);
     assert.throws(() => m.a.linkState(link), code('not_found'));
     assert.throws(() => m.b.send(link, utf8('x'), t), code('not_found'));
+    for (const e of m.of(m.b, 'link_data')) {
+      assert.equal(hex(e.id), hex(link));
+    }
+    // One queue, causal order at each end: established before the first message, the messages
+    // before the close, the close last.
+    for (const n of [m.a, m.b]) {
+      const k = m.kinds(n);
+      assert.ok(k.indexOf('link_established') >= 0 && k.indexOf('link_established') < k.indexOf('link_data'));
+      assert.ok(k.lastIndexOf('link_data') < k.indexOf('link_closed'));
+      assert.equal(k.indexOf('link_closed'), k.length - 1);
+    }
     m.free();
   });
 
@@ -202,7 +263,8 @@ for (const profile of ['nexus', 'reticulum']) {
     const before = m.trace.length;
     m.run(1);
     assert.equal(m.trace.length, before); // not forwarded
-    assert.equal(hex(m.a.path(m.destB).publicKey), hex(m.ids.b.publicKey));
+    assert.equal(hex(m.a.known(m.destB).publicKey), hex(m.ids.b.publicKey));
+    assert.equal(hex(m.c.known(m.destB).publicKey), hex(m.ids.b.publicKey));
 
     const link = openLink(m);
     const start = m.trace.length;
@@ -223,7 +285,8 @@ for (const profile of ['nexus', 'reticulum']) {
     assert.equal(out.except, nexus.ALL_INTERFACES);
     const bad = out.raw.slice();
     bad[bad.length - 1] ^= 1;
-    assert.equal(m.c.receive(0, bad, 22).kind, 'forwarded');
+    m.c.receive(0, bad, 22);
+    assert.deepEqual(m.c.poll(22).map((e) => [e.kind, hex(e.id), e.iface]), [['forwarded', hex(link), 0]]);
     m.run(22);
     assert.equal(m.errors(m.b).pop(), 'auth_failed');
     m.c.receive(0, out.raw, 22);
@@ -239,7 +302,6 @@ test('timers, config and seeded nodes', () => {
   let m = new Mesh('nexus');
   m.b.announce(m.destB, 0);
   m.run(0);
-  assert.equal(m.a.nextDeadline, null);
   const link = m.a.openLink(m.destB, 0);
   const [request] = m.a.popOutgoing(0); // ... lost
   assert.equal(request.raw.length, 35 + 64);
@@ -250,22 +312,40 @@ test('timers, config and seeded nodes', () => {
   assert.equal(ev.kind, 'link_closed');
   assert.equal(hex(ev.id), hex(link));
   assert.equal(ev.reason, 'establishment_timeout');
-  assert.throws(() => m.a.openLink(m.destB, 90 * 60 * 1000), code('not_found'));
+  // The path's timers are the spec's (routing.js): active for 3 announce intervals (90 min), stale
+  // for 1 more; then it is gone.
+  const minutes = (n) => n * 60 * 1000;
+  const r = m.a.route(m.destB, 0);
+  assert.equal(r.expiresMs, minutes(90));
+  assert.equal(r.evictAtMs, minutes(120));
+  assert.notEqual(m.a.route(m.destB, minutes(120) - 1), null);
+  assert.equal(m.a.route(m.destB, minutes(120)), null);
+  assert.throws(() => m.a.openLink(m.destB, minutes(120)), code('not_found'));
   m.free();
 
+  // The defaults; rebroadcast rate control as node/context.hpp documents it (a minute's target, a
+  // grace of 5, no penalty).
   const defaults = nexus.nodeDefaultConfig();
   assert.deepEqual(defaults, { link: nexus.linkDefaultConfig(), pathLifetimeMs: 5400000,
     linkTableLifetimeMs: 600000, maxHops: 128, policy: 'balanced', gossip: false, autoAnnounce: false,
     relayFee: 0, announceIntervalMs: 1800000, gossipIntervalMs: 60000, activeIntervals: 3,
-    staleIntervals: 1, downRounds: 3, evictRounds: 10 });
-  m = new Mesh('reticulum', { link: { establishmentTimeoutMs: 500 }, pathLifetimeMs: 1000 });
+    staleIntervals: 1, downRounds: 3, evictRounds: 10, announceRateTargetMs: 60000, announceRateGrace: 5,
+    announceRatePenaltyMs: 0 });
+  // Shorter timers: an announce current for 1 s, paths active for one 1 s interval and never stale,
+  // links given 500 ms to come up.
+  m = new Mesh('reticulum', { link: { establishmentTimeoutMs: 500 }, pathLifetimeMs: 1000,
+    announceIntervalMs: 1000, activeIntervals: 1, staleIntervals: 0 });
   m.b.announce(m.destB, 0);
   m.run(0);
-  assert.equal(m.a.path(m.destB).expiresMs, 1000);
+  assert.equal(m.a.known(m.destB).announceExpiresMs, 1000);
+  assert.equal(m.a.route(m.destB, 0).expiresMs, 1000);
+  const late = m.a.openLink(m.destB, 999);
+  assert.equal(m.a.popOutgoing(999)[0].raw[0] & 0x03, 2); // the link request
+  assert.equal(m.a.route(m.destB, 1000), null);
   assert.throws(() => m.a.openLink(m.destB, 1000), code('not_found'));
-  m.a.openLink(m.destB, 999);
-  m.a.popOutgoing(999);
-  assert.equal(m.a.nextDeadline, 1499);
+  assert.deepEqual(m.a.poll(1498).filter((e) => e.kind === 'link_closed'), []);
+  assert.deepEqual(m.a.poll(1499).filter((e) => e.kind === 'link_closed').map((e) => [hex(e.id), e.reason]),
+    [[hex(late), 'establishment_timeout']]);
   m.free();
 
   // Seeded nodes reproduce each other; crypto.getRandomValues does not.
@@ -314,25 +394,23 @@ test('runMesh returns the events', () => {
 
 test('errors', () => {
   const m = new Mesh();
+  const caps = nexus.Node.capacities;
   assert.throws(() => m.a.receive(9, new Uint8Array(30), 0), code('invalid_argument')); // no such interface
   assert.throws(() => m.a.receive(0, new Uint8Array(5), 0), code('truncated'));
+  assert.throws(() => m.a.receive(0, new Uint8Array(0), 0), code('truncated'));
   const toNoLink = new Uint8Array(60);
   toNoLink[0] = 0x0c;
   assert.throws(() => m.a.receive(0, toNoLink, 0), code('not_found'));
-  assert.equal(m.a.stats.malformed, 1);
-  assert.equal(m.a.stats.received, 1);
+  assert.deepEqual(m.a.poll(0), []);
   assert.throws(() => m.a.openLink(m.destB, 0), code('not_found'));
   assert.throws(() => m.a.announce(new Uint8Array(16), 0), code('not_found'));
   assert.throws(() => m.a.send(new Uint8Array(16), utf8('x'), 0), code('not_found'));
   assert.throws(() => m.b.announce(m.destB, 0, new Uint8Array(400)), code('invalid_length'));
   assert.throws(() => m.b.addDestination('nexus.test.b'), code('invalid_argument'));
-  for (let i = 0; i < 3; ++i) m.b.addDestination(`nexus.test.more${i}`);
+  for (let i = 1; i < caps.destinations; ++i) m.b.addDestination(`nexus.test.more${i}`);
   assert.throws(() => m.b.addDestination('nexus.test.one.too.many'), code('full'));
-  assert.deepEqual(nexus.NODE_CAPACITIES, {
-    interfaces: 8, destinations: 4, paths: 256, links: 32, linkTable: 64, outbox: 64, seen: 1024,
-    routes: 512, neighbours: 16,
-  });
-  for (let i = 0; i < 6; ++i) m.c.addInterface();
+  for (let i = 2; i < caps.interfaces; ++i) m.c.addInterface();
+  assert.equal(m.c.interfaceCount, caps.interfaces);
   assert.throws(() => m.c.addInterface(), code('full'));
   assert.throws(() => m.a.addDestination(new Uint8Array(5)), code('invalid_length'));
   assert.throws(() => m.a.addDestination(5), TypeError);
@@ -341,14 +419,106 @@ test('errors', () => {
   assert.throws(() => m.a.receive(-1, new Uint8Array(30), 0), code('invalid_argument'));
   assert.throws(() => m.a.receive(0, 'text', 0), TypeError);
   assert.throws(() => m.a.receive(0, new Uint8Array(30), -1), TypeError);
+  assert.throws(() => m.a.addInterface({}, -1), TypeError);
+  assert.throws(() => m.a.requestPath(new Uint8Array(15), 0), code('invalid_length'));
+  assert.throws(() => m.a.requestPath(m.destA, 0), code('invalid_argument')); // its own
+  assert.throws(() => m.a.requestPath(m.destB, -1), TypeError);
+  assert.throws(() => m.a.known(new Uint8Array(17)), code('invalid_length'));
+  assert.throws(() => m.a.known('dest'), TypeError);
+  assert.throws(() => m.a.linkTableEntry(new Uint8Array(15)), code('invalid_length'));
   assert.throws(() => new nexus.Node(m.ids.a.privateKey), TypeError);
   assert.throws(() => new nexus.Node(m.ids.a, { seed: -1 }), TypeError);
   assert.throws(() => new nexus.Node(m.ids.a, { config: { maxHops: 0 } }), code('invalid_argument'));
   assert.throws(() => new nexus.Node({ privateKey: m.ids.a.privateKey, profile: 'other' }),
     code('invalid_argument'));
+  const lone = new nexus.Node(m.ids.a);
+  assert.throws(() => lone.requestPath(m.destB, 0), code('invalid_argument')); // no interface to ask on
+  lone.free();
   m.free();
   m.a.free();
   assert.throws(() => m.a.stats, code('bad_state'));
+  assert.throws(() => m.a.knownCount, code('bad_state'));
+  assert.throws(() => m.a.requestPath(m.destB, 0), code('bad_state'));
+});
+
+// The pi_bridge preset as include/nexus/config.hpp writes it: { camelCaseName: value } in order.
+function piBridgePreset() {
+  const text = fs.readFileSync(path.join(root, 'include', 'nexus', 'config.hpp'), 'utf8');
+  const start = text.indexOf('node_capacities pi_bridge{');
+  assert.ok(start >= 0);
+  const block = text.slice(start, text.indexOf('};', start));
+  const camel = (n) => n.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+  return Object.fromEntries([...block.matchAll(/^\s*\.([a-z_]+)\s*=\s*(\d+),/gm)]
+    .map(([, n, v]) => [camel(n), Number(v)]));
+}
+
+test('capacities: the pi_bridge preset, by name', () => {
+  const preset = piBridgePreset();
+  assert.equal(Object.keys(preset).length, 21);
+  assert.deepEqual(Object.keys(nexus.Node.capacities), Object.keys(preset)); // every field, in order
+  assert.deepEqual(nexus.Node.capacities, preset);
+  assert.equal(nexus.NODE_CAPACITIES, nexus.Node.capacities);
+  assert.ok(Object.isFrozen(nexus.Node.capacities));
+});
+
+test('path requests: a node that knows the destination answers', () => {
+  for (const profile of ['nexus', 'reticulum']) {
+    const m = new Mesh(profile);
+    m.b.announce(m.destB, 0, utf8('b-app'));
+    m.run(0);
+    m.plugD(500);
+    m.run(500);
+    assert.equal(m.d.known(m.destB), null);
+    assert.equal(m.d.route(m.destB, 1000), null);
+    const start = m.trace.length;
+    const aAnnounces = m.of(m.a, 'announce').length;
+    m.d.requestPath(m.destB, 1000);
+    m.run(1000);
+    // The request as docs/wire/path_request.md has it: HEADER_1 DATA to the PLAIN path-request
+    // address, context 0, the wanted destination, a 16-byte tag (a client: no transport id).
+    const address = {
+      nexus: '5543cbe02bc99f8133f733bff50ad90a', reticulum: '6b9f66014d9853faab220fba47d02761',
+    };
+    const [q, ...none] = m.frames(start);
+    assert.equal(none.length, 0);
+    assert.equal(q.length, 19 + 16 + 16);
+    assert.deepEqual([q[0], q[1], q[18]], [0x08, 0, 0]);
+    assert.equal(hex(q.slice(2, 18)), address[profile]);
+    assert.equal(hex(q.slice(19, 35)), hex(m.destB));
+    assert.deepEqual(m.of(m.d, 'announce'), []); // C waits for its 0.4 s grace
+    assert.equal(m.c.nextDeadline, 1400);
+    m.run(1400);
+    // C's answer: B's signed announce, HEADER_2 via C, hops 1 (its path), context PATH_RESPONSE.
+    const [answer, ...more] = m.frames(start + 1);
+    assert.equal(more.length, 0);
+    const orig = m.frames()[0]; // B's own announce, HEADER_1
+    assert.deepEqual([answer[0], answer[1], answer[34]], [0x51, 1, 0x0b]);
+    assert.equal(hex(answer.slice(2, 18)), hex(m.ids.c.hash));
+    assert.equal(hex(answer.slice(18, 34)), hex(m.destB));
+    assert.equal(hex(answer.slice(35)), hex(orig.slice(19)));
+    assert.deepEqual(m.of(m.d, 'announce').map((e) => [hex(e.id), e.hops, e.iface, hex(e.data)]),
+      [[hex(m.destB), 2, 0, hex(utf8('b-app'))]]);
+    assert.equal(hex(m.d.known(m.destB).publicKey), hex(m.ids.b.publicKey));
+    const r = m.d.route(m.destB, 1400);
+    assert.equal(r.cost.hopCount, 2);
+    assert.equal(hex(r.nextHop), hex(m.ids.c.hash));
+    assert.equal(m.of(m.a, 'announce').length, aAnnounces); // the answer went to D only
+    assert.equal(m.d.stats.pathRequestsSent, 1);
+    assert.equal(m.c.stats.pathRequestsAnswered, 1);
+    assert.equal(m.c.stats.pathRequestsForwarded, 0);
+    for (const n of [m.a, m.b, m.c, m.d]) assert.deepEqual(m.errors(n), []);
+    // Again within 20 s: nothing is sent.
+    const before = m.trace.length;
+    m.d.requestPath(m.destB, 2000);
+    m.run(2000);
+    assert.equal(m.trace.length, before);
+    m.free();
+  }
+});
+
+test('node.js keeps no table of status names of its own', () => {
+  const source = fs.readFileSync(path.join(root, 'bindings', 'wasm', 'node.js'), 'utf8');
+  assert.doesNotMatch(source, /\b\d+\s*:\s*'[a-z_]+'/); // entries such as 14: 'replayed'
 });
 
 // ---- routing and gossip ----------------------------------------------------------------------------
@@ -507,7 +677,15 @@ for (const profile of ['nexus', 'reticulum']) {
     const link = m.a.openLink(m.dest.b, end + 400, 'fastest');
     m.run(end + 400);
     assert.equal(m.a.linkState(link), 'active');
-    for (const n of [m.a, m.b, m.c]) assert.deepEqual(m.errors(n), []);
+    // Past 5 s C has sent again the announces it sent or relayed at the start to the ends, which, as
+    // end nodes, never passed them on (node/announcer.hpp "Retries"): the ends drop those copies as
+    // duplicates, and that is all they refused.
+    assert.ok(m.c.stats.announceRetries > 0);
+    for (const n of [m.a, m.b]) {
+      assert.ok(m.errors(n).length > 0);
+      assert.deepEqual(new Set(m.errors(n)), new Set(['replayed']));
+    }
+    assert.deepEqual(m.errors(m.c), []);
     m.free();
   });
 }
@@ -536,11 +714,16 @@ test('routing without gossip, and errors', () => {
   // Config checks.
   const key = m.ids.a;
   const bads = [{ policy: 'shortest' }, { policy: 3 }, { gossipIntervalMs: 0 }, { announceIntervalMs: 0 },
-    { downRounds: 0 }, { evictRounds: 2 }, { activeIntervals: 0 }, { relayFee: -1 }, { relayFee: 2 ** 32 }];
+    { downRounds: 0 }, { evictRounds: 2 }, { activeIntervals: 0 }, { relayFee: -1 }, { relayFee: 2 ** 32 },
+    { announceRateGrace: 256 }, { announceRateTargetMs: 2n ** 63n },
+    { announceRatePenaltyMs: 2n ** 64n - 1n }];
   for (const bad of bads) {
-    assert.throws(() => new nexus.Node(key, { config: bad }), code('invalid_argument'), JSON.stringify(bad));
+    const what = JSON.stringify(bad, (k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+    assert.throws(() => new nexus.Node(key, { config: bad }), code('invalid_argument'), what);
   }
-  const n = new nexus.Node(key, { config: { policy: 'cheapest', relayFee: 2 ** 32 - 1, staleIntervals: 0 } });
+  assert.throws(() => new nexus.Node(key, { config: { announceRatePenaltyMs: -1 } }), TypeError);
+  const n = new nexus.Node(key, { config: { policy: 'cheapest', relayFee: 2 ** 32 - 1, staleIntervals: 0,
+    announceRateGrace: 255, announceRateTargetMs: 0 } });
 
   // Interfaces and metrics.
   assert.equal(n.addInterface(), 0);

@@ -56,9 +56,10 @@ function modelBest(cands, dest, policy) {
   if (policy === 'most_reliable') {
     scores = reff.map((r) => -r); // distinct in these sets
   } else {
-    const dist = cands.map((c) => Number(modelDistance(c.neighbour, dest)));
+    // docs/routing.md: no ring term on a one-hop path; latency (worst hop + 1 ms) x hops.
+    const dist = cands.map((c) => (c.cost.hopCount > 1 ? Number(modelDistance(c.neighbour, dest)) : 0));
     const cst = cands.map((c) => Math.round(2 ** (c.cost.cumulativeCost / 16)) - 1);
-    const lat = cands.map((c) => c.cost.worstLatencyMs);
+    const lat = cands.map((c) => (c.cost.worstLatencyMs + 1) * Math.max(c.cost.hopCount, 1));
     const norm = (v, xs) => { const mx = Math.max(...xs); return mx ? v / mx : 0; };
     const [a, b, c, d] = WEIGHTS[policy];
     scores = cands.map((_, i) => a * norm(dist[i], dist) + b * norm(cst[i], cst) + c * norm(lat[i], lat) +
