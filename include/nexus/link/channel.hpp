@@ -106,12 +106,12 @@ struct channel_stats {
     std::uint64_t retransmissions = 0;       ///< every later transmission (timer or fast)
     std::uint64_t fast_retransmissions = 0;  ///< of which triggered by later messages acknowledged
     std::uint64_t messages_acked = 0;        ///< confirmations queued for the application
-    std::uint64_t messages_received = 0;     ///< new messages accepted into the receive window
+    std::uint64_t messages_received = 0;     ///< first copies accepted into the receive window
     std::uint64_t duplicates = 0;            ///< messages already received (delivered or buffered)
     std::uint64_t out_of_window = 0;         ///< messages beyond the receive window, dropped
     std::uint64_t acks_sent = 0;
     std::uint64_t acks_received = 0;  ///< valid acks, whether or not they acknowledged anything new
-    std::uint64_t acks_stale = 0;     ///< valid acks that acknowledged nothing new (late, duplicated)
+    std::uint64_t acks_stale = 0;     ///< valid acks that acknowledged nothing more (late, duplicated)
     std::uint64_t malformed = 0;      ///< bodies rejected by receive(), including impossible acks
 };
 

@@ -76,8 +76,8 @@ enum class link_input : std::uint8_t {
     rotation_due,      ///< rotate(), or rotate_interval / rotate_bytes() / the counter limit
     offer_sent,        ///< poll_transmit() emitted our offer
     offer_timeout,     ///< establishment_timeout since our offer went out, no answer
-    offer_received,    ///< the peer's offer (argument: its new ephemeral public)
-    answer_received,   ///< an answer (argument: new ephemeral public || offer tag)
+    offer_received,    ///< the peer's offer (argument: its next ephemeral public)
+    answer_received,   ///< an answer (argument: next ephemeral public || offer tag)
     new_epoch_opened,  ///< a packet opened under the next epoch's keys we hold
 };
 
@@ -484,7 +484,7 @@ private:
             case offer_timeout:
                 if (rot != rotation_state::offered || q.rotate_offer) return fail(error::bad_state);
                 crypto::secure_wipe_object(s_.offer_secret);
-                rot = rotation_state::idle;  // the triggers (or rotate()) offer again, with a new key
+                rot = rotation_state::idle;  // the triggers (or rotate()) offer again, with a fresh key
                 break;
             case offer_received:
                 if (!active || arg.size() != 32) return fail(error::bad_state);

@@ -223,7 +223,7 @@ struct epoch_keys {
         }
         const bool fresh = o.slot == epoch_slot::current    ? window.check(counter)
                            : o.slot == epoch_slot::previous ? prev_window.check(counter)
-                                                            : true;  // a new epoch's window is empty
+                                                            : true;  // a fresh epoch's window is empty
         if (!fresh) return fail(error::replayed);
         if (plaintext.size() < n) return fail(error::buffer_too_small);
         const key& k = o.slot == epoch_slot::current    ? recv

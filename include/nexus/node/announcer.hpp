@@ -217,7 +217,7 @@ public:
     }
 
     void on_signal(context& ctx, const node_signal& s) noexcept {
-        if (s.kind == signal_kind::interface_changed && s.ok)  // a new interface, or a cost change > 25 %
+        if (s.kind == signal_kind::interface_changed && s.ok)  // an added interface, or a cost change > 25 %
             for (auto& d : ctx.destinations) d.announce_due = true;
     }
 

@@ -69,7 +69,7 @@ struct node_stats {
     std::uint64_t adverts_merged = 0, adverts_refused = 0, neighbours_down = 0, announces_sent = 0;
     std::uint64_t events_dropped = 0;         ///< informational events lost to a full queue
     std::uint64_t destinations_evicted = 0;   ///< known destinations dropped for room
-    std::uint64_t destinations_refused = 0;   ///< announces of new destinations with no room left
+    std::uint64_t destinations_refused = 0;   ///< announces of unknown destinations with no room left
     std::uint64_t pending_links_evicted = 0;  ///< unestablished incoming links dropped for newer requests
     std::uint64_t link_table_evicted = 0;     ///< unproven transport entries dropped for newer requests
     std::uint64_t link_table_refused = 0;     ///< link requests not forwarded: table or quota full

@@ -202,7 +202,7 @@ public:
                 if (known_type* k = known_.find(s.destination); k != nullptr && k->links > 0) --k->links;
                 break;
             case signal_kind::announced:
-                mark_dirty(ctx, s.destination);  // our own offer carries the new Lamport time
+                mark_dirty(ctx, s.destination);  // our own offer carries the next Lamport time
                 break;
             case signal_kind::traffic:
                 if (known_type* k = known_.find(s.destination)) {
