@@ -257,7 +257,9 @@ public:
     /// The next application event (kind none when there is none left): timers run first when the
     /// queue is empty. The event's data stays valid until the next poll() or receive().
     node_event poll(timestamp now) noexcept {
-        if (ctx_.events.empty()) {
+        // The timer passes scan whole tables; they run only once an agent's deadline has come
+        // (every agent reports work it has pending as a deadline at or before now).
+        if (ctx_.events.empty() && now >= timers_due()) {
             links_.poll(ctx_, now);
             transport_.poll(ctx_, now);
             routing_.expire(ctx_, now);
@@ -277,6 +279,12 @@ public:
     /// When poll()/pop_outgoing() next have work: `timestamp{}` when something is queued.
     timestamp next_deadline() const noexcept {
         if (!ctx_.outbox.empty() || !ctx_.events.empty()) return timestamp{};
+        return timers_due();
+    }
+
+private:
+    /// The earliest moment any agent's timer pass in poll() has work.
+    timestamp timers_due() const noexcept {
         timestamp t = links_.next_deadline();
         t = std::min(t, transport_.next_deadline());
         t = std::min(t, routing_.next_deadline(ctx_));
@@ -286,7 +294,6 @@ public:
         return t;
     }
 
-private:
     static bool over_quarter(std::uint64_t before, std::uint64_t after) noexcept {
         const std::uint64_t diff = before > after ? before - after : after - before;
         return diff * 4 > before;

@@ -14,6 +14,7 @@
 
 #include "nexus/core/lru_cache.hpp"
 #include "nexus/core/ring_buffer.hpp"
+#include "nexus/core/slot_map.hpp"
 #include "nexus/core/static_map.hpp"
 #include "nexus/core/static_vector.hpp"
 #include "support/alloc_counter.hpp"
@@ -309,6 +310,79 @@ void lru_against_model(std::uint32_t seed, int universe, MakeKey make_key, int s
 }
 
 }  // namespace
+
+TEST_CASE("slot_map agrees with std::map, reports full, and never moves a value") {
+    std::mt19937 gen(5);
+    // Values are big, as the routing agent's are; each remembers its key so a value that moved
+    // to another key's slot, or was overwritten, shows.
+    struct big {
+        int key = -1;
+        int val = 0;
+        std::array<std::uint8_t, 200> pad{};
+    };
+    auto m = std::make_unique<slot_map<int, big, 24>>();
+    std::map<int, int> model;
+    std::map<int, const big*> where;  // the address insert() returned, per live key
+    for (int step = 0; step < 30000; ++step) {
+        const int k = static_cast<int>(gen() % 60);
+        const int val = static_cast<int>(gen());
+        switch (gen() % 3) {
+            case 0: {
+                auto r = m->insert(k, big{k, val, {}});
+                if (model.count(k)) {
+                    REQUIRE(r.error() == error::invalid_argument);
+                } else if (model.size() == 24) {
+                    REQUIRE(r.error() == error::full);
+                } else {
+                    REQUIRE(r);
+                    model[k] = val;
+                    where[k] = *r;
+                }
+                break;
+            }
+            case 1: {
+                auto r = m->erase(k);
+                REQUIRE(static_cast<bool>(r) == (model.erase(k) == 1));
+                if (!r) REQUIRE(r.error() == error::not_found);
+                where.erase(k);
+                break;
+            }
+            default: {
+                big* found = m->find(k);
+                auto it = model.find(k);
+                REQUIRE((found != nullptr) == (it != model.end()));
+                if (found) {
+                    REQUIRE(found->val == it->second);
+                    found->val = val;  // written through the pointer, seen by iteration below
+                    it->second = val;
+                }
+            }
+        }
+        REQUIRE(m->size() == model.size());
+        REQUIRE(m->full() == (model.size() == 24));
+        auto it = model.begin();
+        for (auto e : *m) {
+            REQUIRE(it != model.end());
+            REQUIRE(e.key == it->first);
+            REQUIRE(e.value.key == it->first);
+            REQUIRE(e.value.val == it->second);
+            REQUIRE(&e.value == where.at(e.key));  // still where insert() put it
+            ++it;
+        }
+        REQUIRE(it == model.end());
+        if (!model.empty()) {  // random access through the iterator, as the routing agent pushes
+            const std::size_t i = gen() % model.size();
+            auto mi = model.begin();
+            std::advance(mi, static_cast<std::ptrdiff_t>(i));
+            REQUIRE(m->begin()[static_cast<std::ptrdiff_t>(i)].key == mi->first);
+        }
+    }
+    m->clear();
+    REQUIRE(m->empty());
+    REQUIRE(m->find(3) == nullptr);
+    for (int k = 0; k < 24; ++k) REQUIRE(m->insert(k, big{k, k, {}}));
+    REQUIRE(m->insert(99, big{}).error() == error::full);
+}
 
 TEST_CASE("lru_cache evicts the least recently used entry, as a list model predicts") {
     lru_against_model<int, 5>(4, 9, [](int i) { return i; }, 20000);

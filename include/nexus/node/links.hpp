@@ -51,6 +51,7 @@ public:
         if (s == nullptr) return fail(error::full);
         *s = slot{};
         s->l.emplace(link_type::initiate(peer, destination, *ctx.rng, now, ctx.config.link));
+        ++used_;
         s->iface = hop.iface;
         s->via = via;
         s->destination = destination;
@@ -96,11 +97,7 @@ public:
         const slot* s = find(link_id);
         return s == nullptr ? nullptr : &*s->l;
     }
-    std::size_t count() const noexcept {
-        std::size_t n = 0;
-        for (const auto& s : slots_) n += s.l ? 1 : 0;
-        return n;
-    }
+    std::size_t count() const noexcept { return used_; }
 
     // -- packets --
 
@@ -130,6 +127,7 @@ public:
         if (s == nullptr) return fail(error::full);
         *s = slot{};
         s->l.emplace(static_cast<link_type&&>(*l));
+        ++used_;
         s->iface = iface;
         s->destination = p.header.destination;
         s->created = now;
@@ -185,6 +183,7 @@ public:
     /// Runs the links' timers; reports establishment and closes (frees the slot once the close
     /// packet is out). Stops early when the event queue has no room (the rest waits for the next poll).
     void poll(context& ctx, timestamp now) noexcept {
+        if (used_ == 0) return;
         for (auto& s : slots_) {
             if (!s.l) continue;
             if (ctx.events.room() < 1) return;
@@ -201,6 +200,7 @@ public:
     /// The next packet one of our links wants sent, into `out` (wire::mtu bytes); size 0 when none.
     result<outgoing> pop_outgoing(context& ctx, transport_agent<P, R, C>& transport, timestamp now,
                                   std::span<std::uint8_t> out) noexcept {
+        if (used_ == 0) return outgoing{};
         for (auto& s : slots_) {
             if (!s.l) continue;
             std::array<std::uint8_t, wire::mtu> buf{};
@@ -223,13 +223,16 @@ public:
         return outgoing{};
     }
 
-    /// `timestamp{}` when an establishment waits to be reported, else the links' earliest deadline.
+    /// `timestamp{}` when an establishment or a close waits to be reported, else the links' earliest
+    /// deadline.
     timestamp next_deadline() const noexcept {
         timestamp t = timestamp::max();
+        if (used_ == 0) return t;
         for (const auto& s : slots_) {
             if (!s.l) continue;
             if (s.l->state() == link_state::active && !s.established_reported) return timestamp{};
             const timestamp d = s.l->next_deadline();
+            if (s.l->state() == link_state::closed && d == timestamp::max()) return timestamp{};
             if (d < t) t = d;
         }
         return t;
@@ -248,6 +251,7 @@ private:
     };
 
     slot* find(const truncated_hash& id) noexcept {
+        if (used_ == 0) return nullptr;
         for (auto& s : slots_)
             if (s.l && s.l->id() == id) return &s;
         return nullptr;
@@ -286,6 +290,7 @@ private:
         (void)ctx.emit(ev);
         ++ctx.stats.pending_links_evicted;
         victim->l.reset();
+        --used_;
         return victim;
     }
 
@@ -340,10 +345,12 @@ private:
             ctx.signal(sig);
         }
         s.l.reset();
+        --used_;
         return ok();
     }
 
     std::array<slot, C.links> slots_{};
+    std::size_t used_ = 0;  ///< slots holding a link (the scans above skip an idle agent)
     std::array<std::uint8_t, link_mdu> plaintext_{};
 };
 

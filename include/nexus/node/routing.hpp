@@ -47,7 +47,7 @@
 #include "nexus/core/byte_order.hpp"
 #include "nexus/core/bytes.hpp"
 #include "nexus/core/result.hpp"
-#include "nexus/core/static_map.hpp"
+#include "nexus/core/slot_map.hpp"
 #include "nexus/core/time.hpp"
 #include "nexus/gossip/round.hpp"
 #include "nexus/node/context.hpp"
@@ -230,7 +230,7 @@ public:
         // A destination left with withdrawn or failed paths only: the path request that followed may
         // have been lost, or answered before anyone had a path again. Asked again each interval, a
         // few times (requests_left, reset whenever a usable path comes back).
-        for (auto& e : known_) {
+        for (auto e : known_) {
             if (e.value.requests_left == 0) continue;
             const auto paths = routes_.paths(e.key);
             if (paths.empty()) continue;
@@ -356,7 +356,7 @@ private:
         const truncated_hash* victim = nullptr;
         const known_type* v = nullptr;
         bool victim_pathless = false;
-        for (const auto& e : known_) {
+        for (const auto e : known_) {
             const bool pathless = routes_.paths(e.key).empty();
             if (is_protected(e.value, now) && !pathless) continue;
             if (victim == nullptr || (pathless && !victim_pathless) ||
@@ -775,7 +775,7 @@ private:
 
     table_type routes_;
     early_offers<C.early_offers> early_{};
-    static_map<truncated_hash, known_type, C.known_destinations, bytes_less> known_{};
+    slot_map<truncated_hash, known_type, C.known_destinations, bytes_less> known_{};
     routing_kind kind_;
     std::size_t dirty_count_ = 0;  ///< destinations flagged dirty (ours and known ones)
     timestamp next_push_{};
