@@ -189,16 +189,20 @@ all=(rules gcc clang sanitize fuzz ct i686 s390x embedded python wasm consumer d
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=("${all[@]}")
 mkdir -p "$B"
-passed=0 failed=0 failures=()
+passed=0 failed=0 failures=() times=()
 for s in "${stages[@]}"; do
     echo "=== stage $s ==="
     start=$SECONDS
     if "stage_$s"; then
         passed=$((passed + 1)); echo "=== stage $s passed ($((SECONDS - start)) s) ==="
+        times+=("$s $((SECONDS - start)) s")
     else
         failed=$((failed + 1)); failures+=("$s"); echo "=== stage $s FAILED ($((SECONDS - start)) s) ==="
+        times+=("$s $((SECONDS - start)) s FAILED")
     fi
 done
+# The time of every stage again at the end, where a CI log's tail shows it.
+echo "stage times: $(IFS=,; echo "${times[*]}") (total ${SECONDS} s)"
 [ $failed -eq 0 ] || echo "failed stages: ${failures[*]}"
 echo "stages: $passed passed, $failed failed"
 [ $failed -eq 0 ]
