@@ -103,6 +103,17 @@ struct pair_fixture {
         CHECK(b->state() == link_state::active);
     }
 
+    /// An initiator retrying its request every second, and the responder's proof of its first
+    /// request at 0 (not yet delivered); `b` holds the responder.
+    bytes accept_with_retrying_initiator() {
+        a.emplace(link_t::initiate(server.public_id(), dest, rng_a, at(0), config, duration::seconds(1)));
+        const auto req = drain(*a, at(0));
+        auto accepted = link_t::accept(server, *wire::decode_packet(req.at(0)), rng_b, at(0), config);
+        REQUIRE(accepted);
+        b.emplace(std::move(*accepted));
+        return drain(*b, at(0)).at(0);
+    }
+
     bytes send(link_t& from, const bytes& data, timestamp now, std::uint8_t ctx = wire::context::none) {
         std::array<std::uint8_t, wire::mtu> buf{};
         auto n = from.send(data, now, buf, ctx);
@@ -769,19 +780,16 @@ TEST_CASE("link setup: a lost proof is sent again, identical, when the request r
 
 TEST_CASE("link setup: a slow proof crosses the retried request; the repeat owed is dropped on activation") {
     pair_fixture f;
-    f.a.emplace(link_t::initiate(f.server.public_id(), f.dest, f.rng_a, at(0), f.config, duration::seconds(1)));
-    const auto req = drain(*f.a, at(0));
-    auto b = link_t::accept(f.server, *wire::decode_packet(req.at(0)), f.rng_b, at(0), f.config);
-    REQUIRE(b);
-    const auto proof = drain(*b, at(0));
+    const bytes proof = f.accept_with_retrying_initiator();
+    link_t& b = *f.b;
     REQUIRE(drain(*f.a, at(1000)).size() == 1);  // the retry goes out; the proof is still on its way
-    REQUIRE(deliver(*f.a, proof.at(0), at(1100), f.plain));
-    b->on_request_repeat(at(1150));  // the retry arrives: a proof is owed, not yet polled
+    REQUIRE(deliver(*f.a, proof, at(1100), f.plain));
+    b.on_request_repeat(at(1150));  // the retry arrives: a proof is owed, not yet polled
     const auto rtt = drain(*f.a, at(1100));
-    REQUIRE(deliver(*b, rtt.at(0), at(1200), f.plain));  // meanwhile the initiator's RTT arrives
-    CHECK(b->state() == link_state::active);
-    CHECK(drain(*b, at(1200)).empty());  // the initiator has the proof: it is not sent again
-    CHECK(b->stats().setup_resent == 0);
+    REQUIRE(deliver(b, rtt.at(0), at(1200), f.plain));  // meanwhile the initiator's RTT arrives
+    CHECK(b.state() == link_state::active);
+    CHECK(drain(b, at(1200)).empty());  // the initiator has the proof: it is not sent again
+    CHECK(b.stats().setup_resent == 0);
 }
 
 TEST_CASE("link setup: proof repeats are rate-limited and capped, so replayed requests cannot make a flood") {
@@ -850,14 +858,10 @@ TEST_CASE("link setup: the initiator's retries are capped and stop once active o
     }
     SUBCASE("a retry queued when the proof arrives is not sent") {
         pair_fixture f;
-        f.a.emplace(link_t::initiate(f.server.public_id(), f.dest, f.rng_a, at(0), f.config, duration::seconds(1)));
-        const auto req = drain(*f.a, at(0));
-        auto b = link_t::accept(f.server, *wire::decode_packet(req.at(0)), f.rng_b, at(0), f.config);
-        REQUIRE(b);
-        const auto proof = drain(*b, at(0));
+        const bytes proof = f.accept_with_retrying_initiator();
         f.a->tick(at(1000));  // the retry is now owed
         CHECK(f.a->next_deadline() == timestamp{});
-        REQUIRE(deliver(*f.a, proof.at(0), at(1001), f.plain));
+        REQUIRE(deliver(*f.a, proof, at(1001), f.plain));
         const auto out = drain(*f.a, at(1001));
         REQUIRE(out.size() == 1);
         CHECK(out[0][18] == wire::context::link_rtt);
