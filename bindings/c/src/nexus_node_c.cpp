@@ -675,7 +675,7 @@ nexus_status nexus_node_route_at(const nexus_node* node, size_t index, nexus_rou
     return with_node(node, [&](const auto& n) {
         const auto& t = n.routes();
         if (index >= t.size()) return NEXUS_ERR_OUT_OF_RANGE;
-        *entry = entry_out(t.begin()[index]);
+        *entry = entry_out(t.all()[index]);
         return NEXUS_OK;
     });
 }

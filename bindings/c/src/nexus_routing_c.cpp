@@ -266,7 +266,7 @@ nexus_status nexus_routing_table_entry(const nexus_routing_table* table, size_t 
                                        nexus_routing_entry* entry) {
     if (table == nullptr || entry == nullptr) return NEXUS_ERR_NULL_POINTER;
     if (index >= table->t.size()) return NEXUS_ERR_OUT_OF_RANGE;
-    *entry = entry_to_c(table->t.begin()[index]);
+    *entry = entry_to_c(table->t.all()[index]);
     return NEXUS_OK;
 }
 

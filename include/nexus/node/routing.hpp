@@ -487,7 +487,7 @@ private:
             if (!consider(own_offer(ctx, d, rc.iface))) return false;
         // The table's destinations from a random entry on, wrapping: neighbours answering the same
         // summary with one packet each then send different offers.
-        const routing::routing_entry* entries = routes_.begin();
+        const routing::routing_entries entries = routes_.all();
         const std::size_t size = routes_.size();
         for (std::size_t k = 0; k < size; ++k) {
             const std::size_t i = (rc.start + k) % size;

@@ -31,12 +31,16 @@
 //   equal with a lower cost code; otherwise it is discarded. (Worst by cost, not by use: on a
 //   broadcast medium with many neighbours an LRU victim made the kept set, and with it the best
 //   path, churn.)
+// Storage: the entries stay in fixed slots; a sorted index of 16-bit slot numbers (by destination,
+// then arrival) gives the order, so an insert or eviction moves two bytes per entry after it, not
+// the entries themselves (a full table of thousands of paths is updated on every offer merged).
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <span>
+#include <iterator>
+#include <limits>
 
 #include "nexus/core/byte_order.hpp"
 #include "nexus/core/result.hpp"
@@ -128,9 +132,58 @@ struct expire_counts {
     std::size_t evicted = 0;
 };
 
+/// A run of a routing table's entries in table order (all of them, or one destination's): what
+/// routing_table::paths() returns and the table iterates over. Valid until the table changes.
+class routing_entries {
+public:
+    class iterator {
+    public:
+        using iterator_category = std::forward_iterator_tag;
+        using value_type = routing_entry;
+        using difference_type = std::ptrdiff_t;
+        using pointer = const routing_entry*;
+        using reference = const routing_entry&;
+        iterator() noexcept = default;
+        iterator(const routing_entry* slots, const std::uint16_t* at) noexcept : slots_(slots), at_(at) {}
+        reference operator*() const noexcept { return slots_[*at_]; }
+        pointer operator->() const noexcept { return &slots_[*at_]; }
+        iterator& operator++() noexcept {
+            ++at_;
+            return *this;
+        }
+        iterator operator++(int) noexcept {
+            iterator was = *this;
+            ++at_;
+            return was;
+        }
+        friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.at_ == b.at_; }
+
+    private:
+        const routing_entry* slots_ = nullptr;
+        const std::uint16_t* at_ = nullptr;
+    };
+
+    routing_entries() noexcept = default;
+    routing_entries(const routing_entry* slots, const std::uint16_t* first, std::size_t n) noexcept
+        : slots_(slots), first_(first), n_(n) {}
+    std::size_t size() const noexcept { return n_; }
+    bool empty() const noexcept { return n_ == 0; }
+    /// The i-th entry of the run (i < size()).
+    const routing_entry& operator[](std::size_t i) const noexcept { return slots_[first_[i]]; }
+    iterator begin() const noexcept { return {slots_, first_}; }
+    iterator end() const noexcept { return {slots_, first_ + n_}; }
+
+private:
+    const routing_entry* slots_ = nullptr;
+    const std::uint16_t* first_ = nullptr;
+    std::size_t n_ = 0;
+};
+
 template <std::size_t Capacity, std::size_t PathsPerDestination = 4>
 class routing_table {
     static_assert(Capacity > 0 && PathsPerDestination > 0 && PathsPerDestination <= Capacity);
+    static_assert(Capacity <= std::numeric_limits<std::uint16_t>::max() + std::size_t{1},
+                  "slot numbers are 16 bits");
 
 public:
     using entry = routing_entry;
@@ -139,24 +192,25 @@ public:
 
     static constexpr std::size_t capacity() noexcept { return Capacity; }
     static constexpr std::size_t paths_per_destination() noexcept { return PathsPerDestination; }
-    std::size_t size() const noexcept { return entries_.size(); }
-    bool empty() const noexcept { return entries_.empty(); }
+    std::size_t size() const noexcept { return order_.size(); }
+    bool empty() const noexcept { return order_.empty(); }
     const routing_timers& timers() const noexcept { return timers_; }
 
     /// All paths, ordered by destination (byte order), then by arrival.
-    const entry* begin() const noexcept { return entries_.begin(); }
-    const entry* end() const noexcept { return entries_.end(); }
+    routing_entries all() const noexcept { return {slots_.data(), order_.data(), order_.size()}; }
+    routing_entries::iterator begin() const noexcept { return all().begin(); }
+    routing_entries::iterator end() const noexcept { return all().end(); }
 
-    /// The paths of one destination (empty span when none).
-    std::span<const entry> paths(const truncated_hash& destination) const noexcept {
+    /// The paths of one destination (empty when none), by arrival.
+    routing_entries paths(const truncated_hash& destination) const noexcept {
         const auto [b, e] = range(destination);
-        return {entries_.data() + b, e - b};
+        return {slots_.data(), order_.data() + b, e - b};
     }
 
     /// The stored path through `hop`, or nullptr.
     const entry* find(const truncated_hash& destination, const next_hop& hop) const noexcept {
         const std::size_t i = index_of(destination, hop);
-        return i == npos ? nullptr : &entries_[i];
+        return i == npos ? nullptr : &at(i);
     }
 
     /// Applies an announce-derived candidate received at `now` (rules: header comment). With a
@@ -167,7 +221,7 @@ public:
     update_outcome update(const route_update& u, timestamp now, const path_policy* policy = nullptr) noexcept {
         auto [b, e] = range(u.destination);
         for (std::size_t i = b; i < e; ++i) {
-            entry& x = entries_[i];
+            entry& x = at(i);
             if (x.hop != u.hop) continue;
             if (u.lamport < x.lamport) return update_outcome::discarded_older;
             refresh(x, u, now);
@@ -179,7 +233,7 @@ public:
         // At the limit (e > b then), the newcomer competes with the destination's own paths.
         std::size_t victim_index = npos;
         bool at_limit = e - b >= PathsPerDestination;
-        if (!at_limit && entries_.full()) {
+        if (!at_limit && order_.full()) {
             std::size_t victim_paths = 0;
             victim_index = victim(now, victim_paths);
             const std::size_t mine = active_count(b, e, now);
@@ -188,8 +242,8 @@ public:
         if (at_limit) {
             std::size_t v = b;
             for (std::size_t i = b + 1; i < e; ++i)
-                if (worse_path(entries_[i], entries_[v], now)) v = i;
-            const entry& old = entries_[v];
+                if (worse_path(at(i), at(v), now)) v = i;
+            const entry& old = at(v);
             const std::uint32_t rn = effective_reliability(u.reliability);
             const std::uint32_t ro = effective_reliability(old.reliability);
             bool take = !old.trusted_at(now) || rn > ro ||
@@ -197,16 +251,20 @@ public:
             if (old.trusted_at(now) && policy != nullptr && policy->kind == policy_kind::weighted)
                 take = policy_replace(b, e, u, *policy, now, v);
             if (!take) return update_outcome::discarded_worse;
-            entries_[v] = fresh(u, now);
+            at(v) = fresh(u, now);
             return update_outcome::replaced_path;
         }
-        if (entries_.full()) {
-            // The victim goes and the newcomer comes at the end of its destination's run, in one
-            // move of the entries between the two (not two shifts of the table's tail).
-            (void)entries_.erase_insert(victim_index, victim_index < e ? e - 1 : e, fresh(u, now));
+        if (order_.full()) {
+            // The victim goes and the newcomer takes its slot, at the end of its destination's run:
+            // one move of the index between the two (not two shifts of the table's tail).
+            const std::uint16_t slot = order_[victim_index];
+            slots_[slot] = fresh(u, now);
+            (void)order_.erase_insert(victim_index, victim_index < e ? e - 1 : e, slot);
             return update_outcome::inserted_evicting;
         }
-        (void)entries_.insert(e, fresh(u, now));
+        const std::uint16_t slot = take_slot();
+        slots_[slot] = fresh(u, now);
+        (void)order_.insert(e, slot);
         return update_outcome::inserted;
     }
 
@@ -218,23 +276,23 @@ public:
                         timestamp now) noexcept {
         const std::size_t i = best_index(destination, policy, now);
         if (i == npos) return nullptr;
-        entries_[i].last_used = now;
-        return &entries_[i];
+        at(i).last_used = now;
+        return &at(i);
     }
 
     /// The same choice as lookup, without touching the LRU clock.
     const entry* best(const truncated_hash& destination, const path_policy& policy,
                       timestamp now) const noexcept {
         const std::size_t i = best_index(destination, policy, now);
-        return i == npos ? nullptr : &entries_[i];
+        return i == npos ? nullptr : &at(i);
     }
 
     /// The path through `hop` failed to deliver: demote it so lookup falls back to the next best.
     result<void> mark_failed(const truncated_hash& destination, const next_hop& hop) noexcept {
         const std::size_t i = index_of(destination, hop);
         if (i == npos) return fail(error::not_found);
-        entries_[i].failed = true;
-        entries_[i].state = route_state::stale;
+        at(i).failed = true;
+        at(i).state = route_state::stale;
         return ok();
     }
 
@@ -244,7 +302,7 @@ public:
     result<void> mark_suspect(const truncated_hash& destination, const next_hop& hop) noexcept {
         const std::size_t i = index_of(destination, hop);
         if (i == npos) return fail(error::not_found);
-        entries_[i].suspect = true;
+        at(i).suspect = true;
         return ok();
     }
 
@@ -255,10 +313,10 @@ public:
                                 bool delivered) noexcept {
         const std::size_t i = index_of(destination, hop);
         if (i == npos) return fail(error::not_found);
-        const std::uint32_t r = effective_reliability(entries_[i].reliability);
+        const std::uint32_t r = effective_reliability(at(i).reliability);
         std::uint32_t next = delivered ? r + (255 - r + 7) / 8 : r - (r + 7) / 8;
         if (next == 0) next = 1;
-        entries_[i].reliability = static_cast<std::uint8_t>(next);
+        at(i).reliability = static_cast<std::uint8_t>(next);
         return ok();
     }
 
@@ -266,19 +324,20 @@ public:
     expire_counts expire(timestamp now) noexcept {
         expire_counts c;
         std::size_t w = 0;
-        for (std::size_t i = 0; i < entries_.size(); ++i) {
-            entry x = entries_[i];
+        for (std::size_t i = 0; i < order_.size(); ++i) {
+            entry& x = at(i);
             if (!x.alive_at(now)) {
                 ++c.evicted;
+                release_slot(order_[i]);
                 continue;
             }
             if (x.state == route_state::active && now >= x.expires) {
                 x.state = route_state::stale;
                 ++c.staled;
             }
-            entries_[w++] = x;
+            order_[w++] = order_[i];
         }
-        while (entries_.size() > w) (void)entries_.pop_back();
+        while (order_.size() > w) (void)order_.pop_back();
         return c;
     }
 
@@ -294,20 +353,21 @@ public:
         const timestamp gone =
             last_heard + timers_.gossip_interval * static_cast<std::int64_t>(timers_.evict_rounds);
         std::size_t w = 0;
-        for (std::size_t i = 0; i < entries_.size(); ++i) {
-            entry x = entries_[i];
+        for (std::size_t i = 0; i < order_.size(); ++i) {
+            entry& x = at(i);
             if (x.hop == hop) {
                 if (evict) {
                     ++c.evicted;
+                    release_slot(order_[i]);
                     continue;
                 }
                 if (x.state == route_state::active) ++c.staled;
                 x.state = route_state::stale;
                 if (gone < x.evict_at) x.evict_at = gone;
             }
-            entries_[w++] = x;
+            order_[w++] = order_[i];
         }
-        while (entries_.size() > w) (void)entries_.pop_back();
+        while (order_.size() > w) (void)order_.pop_back();
         return c;
     }
 
@@ -321,17 +381,25 @@ public:
     result<void> erase(const truncated_hash& destination, const next_hop& hop) noexcept {
         const std::size_t i = index_of(destination, hop);
         if (i == npos) return fail(error::not_found);
-        return entries_.erase(i);
+        release_slot(order_[i]);
+        return order_.erase(i);
     }
 
     /// Removes every path of `destination`; returns how many.
     std::size_t erase(const truncated_hash& destination) noexcept {
         const auto [b, e] = range(destination);
-        for (std::size_t i = e; i > b; --i) (void)entries_.erase(i - 1);
+        for (std::size_t i = e; i > b; --i) {
+            release_slot(order_[i - 1]);
+            (void)order_.erase(i - 1);
+        }
         return e - b;
     }
 
-    void clear() noexcept { entries_.clear(); }
+    void clear() noexcept {
+        order_.clear();
+        free_.clear();
+        used_slots_ = 0;
+    }
 
 private:
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
@@ -347,16 +415,16 @@ private:
 
     // [first, second): the run of paths of `d` (binary search; the run is contiguous).
     span_pair range(const truncated_hash& d) const noexcept {
-        std::size_t lo = 0, hi = entries_.size();
+        std::size_t lo = 0, hi = order_.size();
         while (lo < hi) {
             const std::size_t mid = lo + (hi - lo) / 2;
-            if (compare(entries_[mid].destination, d) < 0)
+            if (compare(at(mid).destination, d) < 0)
                 lo = mid + 1;
             else
                 hi = mid;
         }
         std::size_t e = lo;
-        while (e < entries_.size() && compare(entries_[e].destination, d) == 0) ++e;
+        while (e < order_.size() && compare(at(e).destination, d) == 0) ++e;
         return {lo, e};
     }
 
@@ -367,14 +435,14 @@ private:
         if (b == e) return npos;
         bool any_trusted = false, any_active = false;
         for (std::size_t i = b; i < e; ++i) {
-            any_trusted = any_trusted || entries_[i].trusted_at(now);
-            any_active = any_active || entries_[i].active_at(now);
+            any_trusted = any_trusted || at(i).trusted_at(now);
+            any_active = any_active || at(i).active_at(now);
         }
         const std::size_t n = e - b;
         const std::size_t k = select_best(
             n,
             [&](std::size_t j) {
-                const entry& x = entries_[b + j];
+                const entry& x = at(b + j);
                 const bool usable = any_trusted  ? x.trusted_at(now)
                                     : any_active ? x.active_at(now)
                                                  : (!x.failed && x.alive_at(now));
@@ -388,7 +456,7 @@ private:
     std::size_t index_of(const truncated_hash& d, const next_hop& hop) const noexcept {
         const auto [b, e] = range(d);
         for (std::size_t i = b; i < e; ++i)
-            if (entries_[i].hop == hop) return i;
+            if (at(i).hop == hop) return i;
         return npos;
     }
 
@@ -446,7 +514,7 @@ private:
         std::uint64_t max_c = wire::decode_cost(u.cost.cumulative_cost);
         std::uint32_t max_l = path_latency(u.cost);
         for (std::size_t i = b; i < e; ++i) {
-            const entry& x = entries_[i];
+            const entry& x = at(i);
             if (!x.trusted_at(now)) return true;  // a stale or suspect one is there to replace
             const u128 d = path_ring_distance(x.hop.address, x.destination, x.cost);
             if (d > max_d) max_d = d;
@@ -459,9 +527,9 @@ private:
         };
         std::uint64_t worst = 0;
         for (std::size_t i = b; i < e; ++i) {
-            const entry& x = entries_[i];
+            const entry& x = at(i);
             const std::uint64_t s = score(x.hop.address, x.cost, x.reliability);
-            if (i == b || s > worst || (s == worst && x.last_used < entries_[v].last_used)) {
+            if (i == b || s > worst || (s == worst && x.last_used < at(v).last_used)) {
                 worst = s;
                 v = i;
             }
@@ -484,7 +552,7 @@ private:
 
     std::size_t active_count(std::size_t b, std::size_t e, timestamp now) const noexcept {
         std::size_t n = 0;
-        for (std::size_t i = b; i < e; ++i) n += entries_[i].trusted_at(now) ? 1 : 0;
+        for (std::size_t i = b; i < e; ++i) n += at(i).trusted_at(now) ? 1 : 0;
         return n;
     }
 
@@ -495,19 +563,19 @@ private:
     std::size_t victim(timestamp now, std::size_t& active_paths) const noexcept {
         std::size_t v = npos, v_count = 0;
         int v_tier = 0;
-        for (std::size_t b = 0; b < entries_.size();) {
+        for (std::size_t b = 0; b < order_.size();) {
             std::size_t e = b + 1;
-            while (e < entries_.size() && compare(entries_[e].destination, entries_[b].destination) == 0) ++e;
+            while (e < order_.size() && compare(at(e).destination, at(b).destination) == 0) ++e;
             const std::size_t n = active_count(b, e, now);
             for (std::size_t i = b; i < e; ++i) {
-                const int t = tier(entries_[i], now);
+                const int t = tier(at(i), now);
                 const std::size_t count = t == 3 ? n : 0;
                 bool better = v == npos || t < v_tier;
                 if (!better && t == v_tier) {
                     if (t == 3 && count != v_count)
                         better = count > v_count;
                     else
-                        better = evict_before(entries_[i], entries_[v], now);
+                        better = evict_before(at(i), at(v), now);
                 }
                 if (better) {
                     v = i;
@@ -521,7 +589,24 @@ private:
         return v;
     }
 
-    static_vector<entry, Capacity> entries_{};
+    entry& at(std::size_t i) noexcept { return slots_[order_[i]]; }
+    const entry& at(std::size_t i) const noexcept { return slots_[order_[i]]; }
+
+    // A free slot (the caller checked that the index is not full: then one is free).
+    std::uint16_t take_slot() noexcept {
+        if (!free_.empty()) {
+            const std::uint16_t slot = free_[free_.size() - 1];
+            (void)free_.pop_back();
+            return slot;
+        }
+        return static_cast<std::uint16_t>(used_slots_++);
+    }
+    void release_slot(std::uint16_t slot) noexcept { (void)free_.push_back(slot); }
+
+    std::array<entry, Capacity> slots_{};
+    static_vector<std::uint16_t, Capacity> order_{};  ///< slots in table order
+    static_vector<std::uint16_t, Capacity> free_{};   ///< released slots below used_slots_
+    std::size_t used_slots_ = 0;                      ///< slots ever taken (the rest never were)
     routing_timers timers_{};
 };
 
