@@ -3,7 +3,7 @@
 # pybind11 are needed (pip install --no-build-isolation ./bindings/python).
 import os
 
-from pybind11.setup_helpers import Pybind11Extension, build_ext
+from pybind11.setup_helpers import ParallelCompile, Pybind11Extension, build_ext
 from setuptools import setup
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -11,6 +11,10 @@ include = os.path.normpath(os.path.join(here, "..", "..", "include"))
 sim_include = os.path.normpath(os.path.join(here, "..", "..", "sim", "include"))  # nexus.sim (sim.cpp)
 if not os.path.isdir(os.path.join(include, "nexus")):
     raise SystemExit(f"nexus headers not found at {include}: build from the nexus source tree")
+
+# The extension's source files compile in parallel: NEXUS_BUILD_JOBS of them at a time, else one per
+# CPU (setuptools alone compiles them one after another).
+ParallelCompile("NEXUS_BUILD_JOBS", default=0).install()
 
 ext = Pybind11Extension(
     "nexus._nexus",
