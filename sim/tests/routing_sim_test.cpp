@@ -582,3 +582,28 @@ TEST_CASE("routing sim: a random geometric mesh converges and every pair is reac
             if (s != d && w.walk(s, d).empty()) ++loops;
     CHECK(loops == 0);
 }
+
+TEST_CASE("routing sim: on a shared radio a relay with a path answers a path request, unless its next hop asked") {
+    // A line 0 - 1 - 2 - 3, each node on one shared radio. Node 1 asks for 3's destination: node 2
+    // (next hop 3, on the radio the request came in on) answers from its cache, so the request goes
+    // no further and 3 never hears it; node 0 (next hop: node 1, the requester) does not answer
+    // (Reticulum's rule, ../shared/spec/reticulum-framing.md "Path requests").
+    world w({10, 20, 30, 40}, path_policy::balanced());
+    sim::topology t;
+    t.nodes = 4;
+    t.edges = {{0, 1}, {1, 2}, {2, 3}};
+    w.build_shared(t, wifi(3));
+    w.m.run_until(seconds(120));
+    REQUIRE(w.all_routes());
+    REQUIRE(w.walk(0, 3) == std::vector<sim::node_id>{0, 1, 2, 3});
+    auto answered = [&](sim::node_id i) { return w.m[i].stats().path_requests_answered; };
+    const auto a0 = answered(0), a2 = answered(2), a3 = answered(3);
+    const auto forwarded2 = w.m[2].stats().path_requests_forwarded;
+    REQUIRE(w.m[1].request_path(w.dest[3], w.m.now()));
+    w.m.run_for(seconds(3));
+    CHECK(answered(2) == a2 + 1);
+    CHECK(w.m[2].stats().path_requests_forwarded == forwarded2);
+    CHECK(answered(3) == a3);
+    CHECK(answered(0) == a0);
+    CHECK(w.walk(1, 3) == std::vector<sim::node_id>{1, 2, 3});
+}

@@ -10,10 +10,15 @@
 // responses to it are relayed back.
 // Answering: for one of our destinations, the announcer announces it again as a path response
 // (with the NEXUS extension, the next Lamport time too: node/routing.hpp "Loops"), at most once per
-// destination every 20 s. A transport node that holds a trusted path whose next hop is not on the
-// interface the request came in on answers after 0.4 s (PATH_REQUEST_GRACE, so the destination or a
-// nearer node may answer first) with the destination's cached announce as a path response,
-// HEADER_2 with its identity as transport id and the path's hop count, on that interface only.
+// destination every 20 s. A transport node that holds a trusted path answers after 0.4 s
+// (PATH_REQUEST_GRACE, so the destination or a nearer node may answer first) with the destination's
+// cached announce as a path response, HEADER_2 with its identity as transport id and the path's hop
+// count, on that interface only -- unless the path's next hop is the requester (Reticulum's rule),
+// or the path leaves over the point-to-point interface the request came in on (the one neighbour
+// there asked, or passed the request on). On a shared radio every path leaves over the interface
+// the request came in on: an earlier rule that refused those answers made every path request on a
+// radio mesh flood the whole mesh and come back from the destination itself (at 1,000 nodes, a
+// million forwarded requests and as many relayed responses in ten seconds).
 // Passing on: a transport node that cannot answer floods the request on its other interfaces, at
 // most once per destination every 20 s (every node floods a given request at most once anyway: the
 // destination and tag are remembered).
@@ -123,7 +128,10 @@ public:
         }
         if (!ctx.config.transport) return ok();
         const routing::routing_entry* r = routing.best(q->destination, ctx.config.policy, now);
-        if (r != nullptr && r->trusted_at(now) && r->hop.iface != iface && routing.known(q->destination) != nullptr &&
+        const bool back_to_requester =
+            r != nullptr && ((q->transport_id && r->hop.address == *q->transport_id) ||
+                             (r->hop.iface == iface && !ctx.metrics(iface).shared));
+        if (r != nullptr && r->trusted_at(now) && !back_to_requester && routing.known(q->destination) != nullptr &&
             routing.known(q->destination)->cached) {
             entry& a = add(now);
             a.destination = q->destination;
