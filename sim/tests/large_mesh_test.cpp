@@ -69,14 +69,18 @@ TEST_CASE("routing sim (large): a 1,000-node random geometric mesh converges wit
     // Nothing routes across components: whatever is missing includes at least the unconnected pairs.
     CHECK(last.missing >= n * (n - 1) - routable);
 
-    // Overhead: gossip bytes per node-hour and the busiest link's gossip share of its capacity,
-    // which the 4-tier budget caps at 10 % (tier 1, routing, 3 % of each node's rate; on a shared
-    // port the link carries both ends' gossip).
+    // Overhead: gossip bytes per node-hour and the busiest link's gossip share of its capacity.
+    // Tier 1 (routing) may take 3 % of a node's rate (spec "Gossip"; all four tiers 10 %), and its
+    // token bucket starts full: over T seconds a node sends at most 3 % of T plus one bucket, a
+    // 60 s window of it (gossip/budget.hpp), and on a shared port a link carries both ends' gossip.
+    // So the bound is 2 x 3 % x (60 + T) / T: 12 % when the mesh converges in its first minute,
+    // tending to 6 % (within the spec's 10 %) in a longer run.
     const double hours = static_cast<double>(m.now_us()) / 3.6e9;
     const auto g = m.net().class_counters(sim::traffic::gossip);
     const double busiest = sim::busiest_link_share(m.net(), sim::traffic::gossip, m.now_us());
     MESSAGE("converged after " << *rounds << " round(s); gossip " << static_cast<double>(g.bytes_sent) / n / hours / 1e6
                                << " MB per node-hour; busiest link " << busiest * 100 << " % gossip");
     CHECK(g.bytes_sent > 0);
-    CHECK(busiest <= 0.10);
+    const double seconds = static_cast<double>(m.now_us()) / 1e6;
+    CHECK(busiest <= 2 * 0.03 * (60 + seconds) / seconds);
 }
