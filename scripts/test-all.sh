@@ -36,7 +36,7 @@ stage_rules() {
 }
 
 stage_gcc() {
-    # The 1,000-node simulator acceptance test (sim/tests/large_mesh_test.cpp, ~4 minutes) runs
+    # The 1,000-node simulator acceptance test (sim/tests/large_mesh_test.cpp, ~5 minutes) runs
     # here only: the sanitizer and emulated stages would take an hour over it.
     configure_build "$B/gcc" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=g++-12 \
         -DCMAKE_C_COMPILER=gcc-12 -DNEXUS_COUNT_MALLOC=ON -DNEXUS_REQUIRE_DIFF_REFERENCES=ON \
