@@ -40,6 +40,7 @@ const NOT_FOUND = 9;
 const BAD_STATE = 15;
 const MTU = 500;
 const DATA_MAX = 456; // NEXUS_NODE_DATA_MAX
+const CHANNEL_MDU = 452; // NEXUS_CHANNEL_MDU: the largest message of sendReliable
 const ALL_INTERFACES = 0xff;
 const NO_DEADLINE = 0xffffffffffffffffn;
 
@@ -52,7 +53,7 @@ const CONFIG = {
   announceRatePenalty: 136,
 };
 const EVENT = {
-  size: 40, kind: 0, id: 4, iface: 20, hops: 24, context: 28, reason: 32, dataLen: 36,
+  size: 48, kind: 0, id: 4, iface: 20, hops: 24, context: 28, reason: 32, reliable: 36, sequence: 40, dataLen: 44,
 };
 const KNOWN = {
   size: 136, publicKey: 0, nameHash: 64, owner: 74, links: 90, cached: 91, lamport: 96, emitted: 104,
@@ -74,7 +75,7 @@ const STATS = ['received', 'sent', 'forwarded', 'duplicates', 'malformed', 'anno
 const CAPACITY_NAMES = ['interfaces', 'destinations', 'knownDestinations', 'routes', 'pathsPerDestination',
   'links', 'pendingLinksPerInterface', 'linkTable', 'reverseTable', 'outbox', 'seen', 'neighbours',
   'earlyOffers', 'gossipKinds', 'events', 'announceSources', 'heldAnnounces', 'announceRates',
-  'announceRetries', 'pathRequests', 'cachedAppData'];
+  'announceRetries', 'pathRequests', 'cachedAppData', 'channelWindow'];
 const METRICS = { size: 8, bandwidth: 0, latency: 4, shared: 6 };
 // nexus_routing_entry of nexus_routing.h (as in routing.js).
 const ENTRY = {
@@ -89,7 +90,7 @@ const POLICY_NAMES = ['cheapest', 'fastest', 'most_reliable', 'balanced'];
 const OWN_POLICY = -1;
 
 const KINDS = ['none', 'announce', 'link_request', 'link_established', 'link_identified', 'link_data',
-  'link_rotated', 'link_closed', 'forwarded'];
+  'link_rotated', 'link_closed', 'forwarded', 'link_delivered'];
 // Link state and close-reason names are link.js's.
 const { STATES, REASONS } = require('./link.js');
 const EMPTY = new Uint8Array(0);
@@ -267,7 +268,8 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
       lastUsedMs: at(ENTRY.lastUsed),
     };
   }
-  // A nexus_node_event with its data: { kind, id, iface, hops, context, reason, data }.
+  // A nexus_node_event with its data: { kind, id, iface, hops, context, reason, reliable, sequence,
+  // data }.
   function readEvent(pe, pd) {
     const v = view();
     const int = (off) => v.getInt32(pe + off, true);
@@ -279,6 +281,8 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
       hops: int(EVENT.hops),
       context: int(EVENT.context),
       reason: REASONS[int(EVENT.reason)] || 'unknown',
+      reliable: int(EVENT.reliable) !== 0,
+      sequence: int(EVENT.sequence),
       data: n > 0 ? read(pd, n) : new Uint8Array(0),
     };
   }
@@ -445,6 +449,22 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
       const now = u64(nowMs, 'nowMs');
       withHeap([link, data], [], ([pl, pd]) => {
         check(m._nexus_node_send(this._handle, pl, pd, data.length, now, context));
+      });
+    }
+
+    // Queues data (at most 452 bytes, CHANNEL_MDU) on the link's reliable channel; returns its
+    // sequence. The peer's application gets it exactly once and in order ('link_data' with
+    // reliable: true); it is repeated until acknowledged, and a 'link_delivered' event with the
+    // same sequence tells this side the peer has it. NexusError 'full' while the channel's window is
+    // taken (try after a 'link_delivered'), 'bad_state' unless active, 'invalid_length' above 452.
+    sendReliable(link, data, nowMs, context = 0) {
+      bytes(link, 'link', 16);
+      bytes(data, 'data');
+      byte(context, 'context');
+      const now = u64(nowMs, 'nowMs');
+      return withHeap([link, data], [4], ([pl, pd, ps]) => {
+        check(m._nexus_node_send_reliable(this._handle, pl, pd, data.length, now, context, ps));
+        return view().getInt32(ps, true);
       });
     }
 
@@ -747,6 +767,7 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
     runMesh,
     NODE_CAPACITIES: CAPACITIES,
     ALL_INTERFACES,
+    CHANNEL_MDU,
     // The library's default node configuration (ms; routing, gossip and announce rate control).
     nodeDefaultConfig,
   };

@@ -35,6 +35,7 @@ struct node_capacities {
     std::size_t announce_retries;  ///< announces sent once that go again unless neighbours pass them on
     std::size_t path_requests;     ///< path-request tags remembered (duplicates) and requests pending
     std::size_t cached_app_data;   ///< app-data bytes kept with a known destination's announce
+    std::size_t channel_window;    ///< reliable channel of a link: messages outstanding per direction (1..32)
 
     friend constexpr bool operator==(const node_capacities&, const node_capacities&) noexcept = default;
 };
@@ -65,6 +66,7 @@ inline constexpr node_capacities mcu_relay{
     .announce_retries = 8,
     .path_requests = 16,
     .cached_app_data = 32,
+    .channel_window = 2,
 };
 
 /// A host node: the Raspberry Pi bridge and daemon (ports/pi), desktop applications and the C,
@@ -91,6 +93,7 @@ inline constexpr node_capacities pi_bridge{
     .announce_retries = 64,
     .path_requests = 64,
     .cached_app_data = 64,
+    .channel_window = 8,
 };
 
 /// A simulated node for routing research (sim/, nexus.sim): room for 1,280 destinations and 4,096
@@ -121,6 +124,7 @@ inline constexpr node_capacities research{
     .announce_retries = 128,
     .path_requests = 64,
     .cached_app_data = 32,
+    .channel_window = 4,
 };
 
 }  // namespace presets
@@ -134,7 +138,7 @@ constexpr bool valid(const node_capacities& c) noexcept {
            c.link_table >= 1 && c.reverse_table >= 1 && c.outbox >= 1 && c.seen >= 1 && c.neighbours >= 1 &&
            c.early_offers >= 1 && c.gossip_kinds >= 1 && c.gossip_kinds <= 255 && c.events >= 1 &&
            c.announce_sources >= 1 && c.held_announces >= 1 && c.announce_rates >= 1 &&
-           c.announce_retries >= 1 && c.path_requests >= 1;
+           c.announce_retries >= 1 && c.path_requests >= 1 && c.channel_window >= 1 && c.channel_window <= 32;
 }
 
 static_assert(valid(presets::mcu_relay) && valid(presets::pi_bridge) && valid(presets::research));

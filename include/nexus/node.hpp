@@ -195,10 +195,19 @@ public:
     }
     /// Initiator side: prove our identity on the link (encrypted; see link::identify).
     result<void> identify(const truncated_hash& link_id) noexcept { return links_.identify(ctx_, link_id); }
-    /// Encrypts and queues data on an active link. full when the outbox is full (try later).
+    /// Encrypts and queues data on an active link, sent once (no acknowledgement). full when the
+    /// outbox is full (try later); invalid_argument for wire::context::channel.
     result<void> send(const truncated_hash& link_id, std::span<const std::uint8_t> data, timestamp now,
                       std::uint8_t context = wire::context::none) noexcept {
         return links_.send(ctx_, link_id, data, now, context);
+    }
+    /// Queues data (at most channel_mdu bytes) on the link's reliable channel: delivered to the
+    /// peer's application once and in order, repeated until acknowledged; returns its sequence,
+    /// which a link_delivered event reports once the peer has it. bad_state unless the link is
+    /// active, full while the channel's window is taken (try after a link_delivered event).
+    result<std::uint16_t> send_reliable(const truncated_hash& link_id, std::span<const std::uint8_t> data,
+                                        timestamp now, std::uint8_t context = wire::context::none) noexcept {
+        return links_.send_reliable(ctx_, link_id, data, now, context);
     }
     result<void> close(const truncated_hash& link_id) noexcept { return links_.close(link_id); }
     /// The state of one of our links (not_found when unknown or already reported closed).
@@ -208,6 +217,8 @@ public:
     const link_type* find_link_object(const truncated_hash& link_id) const noexcept {
         return links_.object(link_id);
     }
+    /// The reliable channel of an established link (its counters, RTT, window), else nullptr.
+    const auto* find_channel(const truncated_hash& link_id) const noexcept { return links_.channel_of(link_id); }
 
     // -- the integrator's loop --
 

@@ -54,6 +54,7 @@
  *   announce_retries            announces sent once that go again unless passed on
  *   path_requests               path-request tags remembered and requests pending
  *   cached_app_data             app-data bytes kept with a known destination's announce
+ *   channel_window              a link's reliable channel: messages outstanding per direction
  * What each table evicts when full is documented with the agent that owns it (include/nexus/node/).
  *
  * Randomness: as nexus_link.h. With deterministic == 0 the handle uses the operating system's
@@ -79,6 +80,8 @@ extern "C" {
 #define NEXUS_NODE_NO_DEADLINE UINT64_MAX
 /* Event data (announce app data or a link message) never exceeds this many bytes. */
 #define NEXUS_NODE_DATA_MAX NEXUS_LINK_MDU
+/* The largest message of nexus_node_send_reliable: a link packet less the channel's 4-byte header. */
+#define NEXUS_CHANNEL_MDU (NEXUS_LINK_MDU - 4)
 
 typedef struct nexus_node nexus_node;
 
@@ -106,6 +109,7 @@ typedef struct nexus_node_capacities {
     size_t announce_retries;
     size_t path_requests;
     size_t cached_app_data;
+    size_t channel_window;
 } nexus_node_capacities;
 
 typedef enum nexus_node_event_kind {
@@ -114,10 +118,11 @@ typedef enum nexus_node_event_kind {
     NEXUS_NODE_EVENT_LINK_REQUEST = 2,     /* a peer opened a link to one of our destinations */
     NEXUS_NODE_EVENT_LINK_ESTABLISHED = 3, /* a link became active */
     NEXUS_NODE_EVENT_LINK_IDENTIFIED = 4,  /* the initiator of an incoming link identified */
-    NEXUS_NODE_EVENT_LINK_DATA = 5,        /* a message on a link (context, data) */
+    NEXUS_NODE_EVENT_LINK_DATA = 5,        /* a message on a link (context, data; reliable, sequence) */
     NEXUS_NODE_EVENT_LINK_ROTATED = 6,     /* a key rotation completed */
     NEXUS_NODE_EVENT_LINK_CLOSED = 7,      /* a link closed (reason: nexus_link_close_reason) */
     NEXUS_NODE_EVENT_FORWARDED = 8,        /* a packet was forwarded for someone else */
+    NEXUS_NODE_EVENT_LINK_DELIVERED = 9,   /* the peer acknowledged a reliable message (sequence) */
     NEXUS_NODE_EVENT_KIND_RANGE_ = 0x7fffffff
 } nexus_node_event_kind;
 
@@ -128,6 +133,8 @@ typedef struct nexus_node_event {
     int hops;                              /* announce: distance in hops (1 = a neighbour) */
     int context;                           /* link data: the context byte the sender chose */
     int reason;                            /* link closed: nexus_link_close_reason */
+    int reliable;                          /* link data: 1 when it came by nexus_node_send_reliable */
+    int sequence;                          /* reliable link data, link delivered: the message's sequence */
     size_t data_len;                       /* bytes copied to the caller's data buffer */
 } nexus_node_event;
 
@@ -321,9 +328,21 @@ nexus_status nexus_node_identify(nexus_node* node, const uint8_t* link16);
 
 /* Encrypts and queues data (at most NEXUS_LINK_MDU bytes; may be NULL when data_len is 0) on an
  * active link. NEXUS_ERR_NOT_FOUND (no such link), NEXUS_ERR_FULL (outbox full: try later),
- * NEXUS_ERR_BAD_STATE, NEXUS_ERR_INVALID_LENGTH, NEXUS_ERR_INVALID_ARGUMENT (control context). */
+ * NEXUS_ERR_BAD_STATE, NEXUS_ERR_INVALID_LENGTH, NEXUS_ERR_INVALID_ARGUMENT (a control context, or
+ * the reliable channel's 0x0E). Sent once: nothing repeats it (nexus_node_send_reliable does). */
 nexus_status nexus_node_send(nexus_node* node, const uint8_t* link16, const uint8_t* data, size_t data_len,
                              uint64_t now_ms, uint8_t context);
+
+/* Queues data (at most NEXUS_CHANNEL_MDU bytes; may be NULL when data_len is 0) on the link's
+ * reliable channel: the peer's application gets it exactly once and in order (a LINK_DATA event with
+ * reliable = 1), repeated until acknowledged; the sender gets a LINK_DELIVERED event with the same
+ * sequence once the peer has it. *sequence (may be NULL) receives the message's sequence.
+ * NEXUS_ERR_NOT_FOUND (no such link), NEXUS_ERR_BAD_STATE (not active), NEXUS_ERR_INVALID_LENGTH,
+ * NEXUS_ERR_FULL (channel_window messages unacknowledged, or their LINK_DELIVERED events not yet
+ * polled: try later). A message unacknowledged through all its repeats closes the link with
+ * NEXUS_LINK_CLOSED_DELIVERY_FAILED. */
+nexus_status nexus_node_send_reliable(nexus_node* node, const uint8_t* link16, const uint8_t* data,
+                                      size_t data_len, uint64_t now_ms, uint8_t context, int* sequence);
 
 /* Closes a link at once (a close packet is queued for the peer); poll reports it closed. */
 nexus_status nexus_node_close(nexus_node* node, const uint8_t* link16);

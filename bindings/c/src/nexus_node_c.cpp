@@ -52,7 +52,9 @@ static_assert(NEXUS_NODE_EVENT_ANNOUNCE == static_cast<int>(nexus::node_event_ki
               NEXUS_NODE_EVENT_LINK_DATA == static_cast<int>(nexus::node_event_kind::link_data) &&
               NEXUS_NODE_EVENT_LINK_ROTATED == static_cast<int>(nexus::node_event_kind::link_rotated) &&
               NEXUS_NODE_EVENT_LINK_CLOSED == static_cast<int>(nexus::node_event_kind::link_closed) &&
-              NEXUS_NODE_EVENT_FORWARDED == static_cast<int>(nexus::node_event_kind::forwarded));
+              NEXUS_NODE_EVENT_FORWARDED == static_cast<int>(nexus::node_event_kind::forwarded) &&
+              NEXUS_NODE_EVENT_LINK_DELIVERED == static_cast<int>(nexus::node_event_kind::link_delivered));
+static_assert(NEXUS_CHANNEL_MDU == nexus::channel_mdu);
 // Both structs are all counters / all sizes: a field added to the core without its C twin changes
 // the size and stops the build here instead of going missing from the C view.
 static_assert(sizeof(nexus_node_stats) == sizeof(nexus::node_stats),
@@ -71,11 +73,12 @@ static_assert(NEXUS_TIER_ROUTING == static_cast<int>(nexus::gossip::tier::routin
 
 // bindings/wasm/node.js reads and writes these structs at fixed offsets (wasm32).
 #if defined(__EMSCRIPTEN__)
-static_assert(offsetof(nexus_node_capacities, cached_app_data) == 80 && sizeof(nexus_node_capacities) == 84);
+static_assert(offsetof(nexus_node_capacities, channel_window) == 84 && sizeof(nexus_node_capacities) == 88);
 static_assert(offsetof(nexus_node_event, id) == 4 && offsetof(nexus_node_event, iface) == 20 &&
               offsetof(nexus_node_event, hops) == 24 && offsetof(nexus_node_event, context) == 28 &&
-              offsetof(nexus_node_event, reason) == 32 && offsetof(nexus_node_event, data_len) == 36 &&
-              sizeof(nexus_node_event) == 40);
+              offsetof(nexus_node_event, reason) == 32 && offsetof(nexus_node_event, reliable) == 36 &&
+              offsetof(nexus_node_event, sequence) == 40 && offsetof(nexus_node_event, data_len) == 44 &&
+              sizeof(nexus_node_event) == 48);
 static_assert(offsetof(nexus_node_config, path_lifetime_ms) == 48 &&
               offsetof(nexus_node_config, link_table_lifetime_ms) == 56 &&
               offsetof(nexus_node_config, max_hops) == 64 && offsetof(nexus_node_config, policy) == 68 &&
@@ -257,6 +260,8 @@ nexus_node_event to_event(const nexus::node_event& ev) noexcept {
     e.hops = ev.hops;
     e.context = ev.context;
     e.reason = static_cast<int>(ev.reason);
+    e.reliable = ev.reliable ? 1 : 0;
+    e.sequence = ev.sequence;
     e.data_len = ev.data.size();
     return e;
 }
@@ -330,6 +335,7 @@ nexus_status nexus_node_get_capacities(nexus_node_capacities* out) {
     c.announce_retries = capacities.announce_retries;
     c.path_requests = capacities.path_requests;
     c.cached_app_data = capacities.cached_app_data;
+    c.channel_window = capacities.channel_window;
     *out = c;
     return NEXUS_OK;
 }
@@ -501,6 +507,16 @@ nexus_status nexus_node_send(nexus_node* node, const uint8_t* link16, const uint
     if (node == nullptr || link16 == nullptr || !usable(data, data_len)) return NEXUS_ERR_NULL_POINTER;
     return with_node(node, [&](auto& n) {
         return status_of(n.send(hash_of(link16), in_bytes(data, data_len), at(now_ms), context));
+    });
+}
+
+nexus_status nexus_node_send_reliable(nexus_node* node, const uint8_t* link16, const uint8_t* data,
+                                      size_t data_len, uint64_t now_ms, uint8_t context, int* sequence) {
+    if (node == nullptr || link16 == nullptr || !usable(data, data_len)) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](auto& n) {
+        auto seq = n.send_reliable(hash_of(link16), in_bytes(data, data_len), at(now_ms), context);
+        if (seq && sequence != nullptr) *sequence = *seq;
+        return status_of(seq);
     });
 }
 

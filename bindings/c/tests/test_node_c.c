@@ -43,6 +43,9 @@ typedef struct peer {
     int received; /* link messages received, checked against msg() in order */
     int out_of_order;
     uint8_t sender; /* whose messages this peer receives (msg() tag) */
+    int reliable_received; /* reliable messages, checked against msg() and their sequence in order */
+    int reliable_wrong;
+    uint8_t delivered[1024]; /* LINK_DELIVERED count per sequence */
 } peer;
 
 typedef struct end {
@@ -58,6 +61,9 @@ typedef struct mesh {
     uint8_t dest_b[16], dest_a[16], dest_c[16];
     frame* captured;
     size_t ncaptured;
+    unsigned loss_percent; /* of link-data frames (DATA to a link), on every cable */
+    uint64_t loss_state;   /* the loss dice (a 64-bit LCG) */
+    size_t lost;
 } mesh;
 
 static const uint8_t zeros16[16] = {0};
@@ -82,6 +88,21 @@ static void record(peer* p, const nexus_node_event* ev, const uint8_t* data) {
         memcpy(p->last_data, data, ev->data_len);
         p->last_data_len = ev->data_len;
     }
+    if (ev->kind == NEXUS_NODE_EVENT_LINK_DELIVERED) {
+        EXPECT(ev->sequence >= 0 && ev->sequence < 1024 && ev->data_len == 0 && ev->reliable == 0);
+        if (ev->sequence >= 0 && ev->sequence < 1024) p->delivered[ev->sequence]++;
+        return;
+    }
+    if (ev->kind == NEXUS_NODE_EVENT_LINK_DATA && ev->reliable) {
+        uint8_t expect[NEXUS_LINK_MDU];
+        const size_t n = msg(p->sender, p->reliable_received, expect);
+        if (n != ev->data_len || memcmp(expect, data, n) != 0 || ev->sequence != p->reliable_received ||
+            ev->context != 0x30 + p->reliable_received % 5)
+            p->reliable_wrong++;
+        p->reliable_received++;
+        return;
+    }
+    EXPECT(ev->reliable == 0);
     if (ev->kind == NEXUS_NODE_EVENT_LINK_DATA && ev->data_len >= 3 && data[0] == p->sender) {
         uint8_t expect[NEXUS_LINK_MDU];
         const size_t n = msg(p->sender, p->received, expect);
@@ -154,7 +175,15 @@ static void run(mesh* m, uint64_t now) {
                     if (from.p != p) continue;
                     const int goes =
                         iface == NEXUS_NODE_ALL_INTERFACES ? from.iface != except : from.iface == iface;
-                    if (goes) deliver(to.p, to.iface, buf, size, now);
+                    if (!goes) continue;
+                    if (m->loss_percent > 0 && (buf[0] & 0x0F) == 0x0C) { /* DATA to a link */
+                        m->loss_state = m->loss_state * 6364136223846793005ULL + 1442695040888963407ULL;
+                        if ((unsigned)(m->loss_state >> 33) % 100 < m->loss_percent) {
+                            m->lost++;
+                            continue;
+                        }
+                    }
+                    deliver(to.p, to.iface, buf, size, now);
                 }
             }
         }
@@ -696,6 +725,7 @@ static const struct {
     CAPACITY(announce_retries),
     CAPACITY(path_requests),
     CAPACITY(cached_app_data),
+    CAPACITY(channel_window),
 };
 #undef CAPACITY
 #define CAPACITY_COUNT (sizeof capacity_fields / sizeof capacity_fields[0])
@@ -1348,6 +1378,69 @@ static void test_routing_errors(void) {
     close_mesh(&m);
 }
 
+/* Reliable messages both ways over a bridge that loses a fifth of the link data on each cable: each
+ * arrives once, in order, with its sequence and context, and each is confirmed once by
+ * LINK_DELIVERED; a full window is the only refusal. */
+static void test_reliable_lossy(int profile) {
+    mesh m;
+    open_mesh(&m, profile);
+    announce_b(&m, 0);
+    uint8_t link[16], buf[NEXUS_LINK_MDU];
+    open_link_ab(&m, link);
+    m.loss_percent = 20;
+    m.loss_state = 7;
+    const int count = 150;
+    int sent_a = 0, sent_b = 0, fulls = 0;
+    uint64_t t = 1000;
+    for (; t < 1000000; t += 50) {
+        peer* from[2] = {&m.a, &m.b};
+        int* sent[2] = {&sent_a, &sent_b};
+        for (int k = 0; k < 2; ++k) {
+            while (*sent[k] < count) {
+                const size_t n = msg(k == 0 ? 'A' : 'B', *sent[k], buf);
+                int seq = -1;
+                const nexus_status s = nexus_node_send_reliable(from[k]->n, link, buf, n, t,
+                                                                (uint8_t)(0x30 + *sent[k] % 5), &seq);
+                if (s == NEXUS_ERR_FULL) {
+                    fulls++;
+                    break;
+                }
+                EXPECT(s == NEXUS_OK && seq == *sent[k]);
+                if (s != NEXUS_OK) break;
+                (*sent[k])++;
+            }
+        }
+        run(&m, t);
+        if (m.a.reliable_received == count && m.b.reliable_received == count && m.a.events[NEXUS_NODE_EVENT_LINK_DELIVERED] == count &&
+            m.b.events[NEXUS_NODE_EVENT_LINK_DELIVERED] == count)
+            break;
+    }
+    EXPECT(m.lost > 20 && fulls > 0);
+    EXPECT(m.b.reliable_received == count && m.b.reliable_wrong == 0);
+    EXPECT(m.a.reliable_received == count && m.a.reliable_wrong == 0);
+    int once_a = 0, once_b = 0;
+    for (int i = 0; i < count; ++i) {
+        once_a += m.a.delivered[i] == 1;
+        once_b += m.b.delivered[i] == 1;
+    }
+    EXPECT(once_a == count && once_b == count);
+    EXPECT(m.a.events[NEXUS_NODE_EVENT_LINK_DELIVERED] == count && m.b.events[NEXUS_NODE_EVENT_LINK_DELIVERED] == count);
+    EXPECT(m.a.received == 0 && m.b.received == 0); /* nothing arrived as plain data */
+    int state = -1;
+    EXPECT(nexus_node_link_state(m.a.n, link, &state) == NEXUS_OK && state == NEXUS_LINK_ACTIVE);
+
+    /* Bad input. */
+    int seq = -1;
+    EXPECT(nexus_node_send_reliable(m.a.n, link, buf, NEXUS_CHANNEL_MDU + 1, t, 0, &seq) == NEXUS_ERR_INVALID_LENGTH);
+    EXPECT(nexus_node_send_reliable(m.a.n, zeros16, buf, 1, t, 0, &seq) == NEXUS_ERR_NOT_FOUND && seq == -1);
+    EXPECT(nexus_node_send_reliable(NULL, link, buf, 1, t, 0, &seq) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_send_reliable(m.a.n, NULL, buf, 1, t, 0, &seq) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_send_reliable(m.a.n, link, NULL, 1, t, 0, &seq) == NEXUS_ERR_NULL_POINTER);
+    EXPECT(nexus_node_send(m.a.n, link, buf, 7, t, 0x0E) == NEXUS_ERR_INVALID_ARGUMENT); /* the channel's */
+    EXPECT(nexus_node_send_reliable(m.a.n, link, NULL, 0, t, 0, NULL) == NEXUS_OK); /* empty, no seq wanted */
+    close_mesh(&m);
+}
+
 int main(void) {
     test_capacities();
     test_announce_crosses_bridge(NEXUS_PROFILE_NEXUS);
@@ -1356,6 +1449,8 @@ int main(void) {
     test_link_across_bridge(NEXUS_PROFILE_RETICULUM);
     test_forged_and_replayed(NEXUS_PROFILE_NEXUS);
     test_forged_and_replayed(NEXUS_PROFILE_RETICULUM);
+    test_reliable_lossy(NEXUS_PROFILE_NEXUS);
+    test_reliable_lossy(NEXUS_PROFILE_RETICULUM);
     test_request_path(NEXUS_PROFILE_NEXUS);
     test_request_path(NEXUS_PROFILE_RETICULUM);
     test_timeout_and_deadline();

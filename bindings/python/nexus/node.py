@@ -77,6 +77,8 @@ CAPACITIES: Dict[str, int] = dict(PRESETS[DEFAULT_PRESET])
 #: Event kind names (nexus::to_string(node_event_kind)), "none" first.
 EVENT_KINDS: Tuple[str, ...] = tuple(_native.EVENT_KINDS)
 ALL_INTERFACES: int = _native.ALL_INTERFACES
+#: Largest message of :meth:`Node.send_reliable`, bytes (a link packet less the channel's header).
+CHANNEL_MDU: int = int(_native.CHANNEL_MDU)
 
 
 # A node's refusals are nexus.errors classes, raised by the native module itself; NodeError is
@@ -256,9 +258,11 @@ class LinkRoute:
 class NodeEvent:
     """What happened. kind is one of :data:`EVENT_KINDS`: "announce" (id = destination, hops, data =
     app data), "link_request", "link_established", "link_identified", "link_data" (context, data =
-    plaintext), "link_rotated", "link_closed" (reason: "local", "remote", "inactivity",
-    "establishment_timeout", "unidentified", "delivery_failed"), "forwarded" (for someone else);
-    id is the destination or link id."""
+    plaintext; reliable is True when it came by :meth:`Node.send_reliable`, with its sequence),
+    "link_rotated", "link_closed" (reason: "local", "remote", "inactivity",
+    "establishment_timeout", "unidentified", "delivery_failed"), "forwarded" (for someone else),
+    "link_delivered" (the peer acknowledged the reliable message numbered sequence); id is the
+    destination or link id."""
 
     kind: str
     id: bytes
@@ -267,6 +271,8 @@ class NodeEvent:
     context: int = 0
     reason: str = "none"
     data: bytes = b""
+    reliable: bool = False
+    sequence: int = 0
 
 
 def _bytes(value, what: str) -> bytes:
@@ -394,6 +400,16 @@ class Node:
     def send(self, link: bytes, data: bytes, now_ms: int, context: int = 0) -> None:
         """Encrypts and queues data (at most 456 bytes) on an active link."""
         _call(self._core.send, _bytes(link, "link"), _bytes(data, "data"), now_ms, context)
+
+    def send_reliable(self, link: bytes, data: bytes, now_ms: int, context: int = 0) -> int:
+        """Queues data (at most :data:`CHANNEL_MDU` bytes) on the link's reliable channel and returns
+        its sequence number. The peer's application gets it exactly once and in order (a
+        "link_data" event with reliable=True); it is repeated until acknowledged, and a
+        "link_delivered" event with the same sequence tells this side the peer has it. FullError
+        while the channel's window is taken (try after a "link_delivered"), BadStateError unless the
+        link is active, InvalidLengthError above CHANNEL_MDU. A message never acknowledged closes the
+        link (reason "delivery_failed")."""
+        return _call(self._core.send_reliable, _bytes(link, "link"), _bytes(data, "data"), now_ms, context)
 
     def close(self, link: bytes) -> None:
         """Closes a link at once (a close packet is queued for the peer)."""
@@ -575,6 +591,7 @@ def run_mesh(nodes: Sequence[Node], cables: Iterable[Tuple[End, End]], now_ms: i
 __all__ = [
     "ALL_INTERFACES",
     "CAPACITIES",
+    "CHANNEL_MDU",
     "DEFAULT_PRESET",
     "EVENT_KINDS",
     "PRESETS",

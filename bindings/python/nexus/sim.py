@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 from ._nexus import sim as _native
+from .errors import FullError
 
 #: Traffic classes the medium counts frames in (medium.hpp ``traffic``), by class number.
 TRAFFIC_CLASSES: Tuple[str, ...] = tuple(n for n in _native.TRAFFIC_CLASSES if not n.startswith("class_"))
@@ -65,6 +66,8 @@ DEFAULT_PRESET: str = _native.DEFAULT_PRESET
 CAPACITIES: Dict[str, int] = dict(PRESETS[DEFAULT_PRESET])
 #: Largest message :meth:`Mesh.send` takes, bytes.
 LINK_MDU: int = int(_native.LINK_MDU)
+#: Largest message :meth:`Mesh.send_reliable` takes, bytes.
+CHANNEL_MDU: int = int(_native.CHANNEL_MDU)
 #: Why a walk (:meth:`Mesh.walk`) stopped.
 WALK_OUTCOMES: Tuple[str, ...] = tuple(_native.WALK_OUTCOMES)
 #: Why a flow (:func:`inject_traffic`) stopped before sending every message (:attr:`Traffic.reason`).
@@ -488,6 +491,17 @@ class Mesh:
             raise ValueError("a link id is 16 bytes")
         self._core.send(self._node(node), link_id, _bytes(data, "data"), _int(context, "context", 0, 255))
 
+    def send_reliable(self, node: int, link_id: bytes, data: bytes, context: int = 0) -> int:
+        """Queues data (at most CHANNEL_MDU bytes) on the link's reliable channel; returns its
+        sequence. The peer logs a "link_data" event with reliable=True exactly once and in order,
+        this node a "link_delivered" event with the sequence once the peer has it. FullError while
+        the channel's window is taken."""
+        link_id = _bytes(link_id, "link_id")
+        if len(link_id) != 16:
+            raise ValueError("a link id is 16 bytes")
+        return self._core.send_reliable(self._node(node), link_id, _bytes(data, "data"),
+                                        _int(context, "context", 0, 255))
+
     def close_link(self, node: int, link_id: bytes) -> None:
         self._core.close_link(self._node(node), _bytes(link_id, "link_id"))
 
@@ -721,10 +735,14 @@ class Traffic:
     node refused to open a link: errors has its refusals), 'timed_out' (a link was opened but did
     not come up: the request or the proof was lost, or nothing came back), 'source_down' (the
     source node was crashed or had left). reason is None while the flow runs and when it is
-    done."""
+    done.
+
+    A reliable flow sends on the link's reliable channel (:meth:`Mesh.send_reliable`): a message
+    waits (poll_s at a time) while the channel's window is full, and confirmed counts the
+    messages the destination acknowledged (the source's "link_delivered" events)."""
 
     def __init__(self, mesh: Mesh, src: int, dest: bytes, count: int, size: int, interval_s: float,
-                 timeout_s: float, poll_s: float, flow: int):
+                 timeout_s: float, poll_s: float, flow: int, reliable: bool = False):
         self._mesh = weakref.ref(mesh)
         self.src = src
         self.dest = dest
@@ -735,6 +753,7 @@ class Traffic:
         self.timeout_s = timeout_s
         self.poll_s = poll_s
         self.flow = flow
+        self.reliable = reliable
         self.links: List[bytes] = []  # every link opened (a failed establishment is retried)
         self.payloads: List[bytes] = []  # in the order sent
         self.established_at: Optional[float] = None
@@ -789,6 +808,16 @@ class Traffic:
     @property
     def ratio(self) -> float:
         return self.delivered / self.sent if self.sent else 0.0
+
+    @property
+    def confirmed(self) -> int:
+        """Reliable flows: messages the destination acknowledged (0 for a plain flow)."""
+        mesh = self._mesh()
+        if mesh is None or not self.reliable:
+            return 0
+        links = set(self.links)
+        return len({(e["id"], e["sequence"]) for e in mesh.events(kind="link_delivered", node=self.src)
+                    if e["id"] in links})
 
     def payload(self, seq: int) -> bytes:
         """The bytes of message seq: flow (u16), seq (u32), then filler up to size."""
@@ -861,8 +890,16 @@ class Traffic:
             return
         data = self.payload(self._next)
         try:
-            m.send(self.src, self.link, data)
+            if self.reliable:
+                m.send_reliable(self.src, self.link, data)
+            else:
+                m.send(self.src, self.link, data)
             self.payloads.append(data)
+        except FullError as e:
+            if self.reliable:  # the window is taken: this message waits for an acknowledgement
+                m.after(self.poll_s, self._send)
+                return
+            self.errors.append(str(e))
         except ValueError as e:
             self.errors.append(str(e))
         self._next += 1
@@ -876,14 +913,15 @@ class Traffic:
 
 def inject_traffic(mesh: Mesh, src: int, dest: Union[bytes, int], count: int, size: int = 32,
                    interval_s: float = 1.0, start_s: Optional[float] = None, timeout_s: float = 60.0,
-                   poll_s: float = 0.05) -> Traffic:
+                   poll_s: float = 0.05, reliable: bool = False) -> Traffic:
     """Schedules a flow of `count` messages of `size` bytes every `interval_s` from node src to
     dest (a destination hash, or a node: its first registered destination). At start_s (default:
     now) it waits until src has a path, opens a link (again if establishment fails, for up to
     timeout_s), then sends; a link that goes away mid-flow is reopened (again within timeout_s).
     Nothing runs until the mesh does: call mesh.run(...) after. Returns the :class:`Traffic`
     handle (sent, delivered, ratio, payloads, links, and status and reason: why a flow sent nothing
-    or stopped early)."""
+    or stopped early). With reliable=True the messages (size at most CHANNEL_MDU) go on the link's
+    reliable channel: repeated until acknowledged, delivered once and in order."""
     if not isinstance(mesh, Mesh):
         raise ValueError("mesh must be a nexus.sim.Mesh")
     if not mesh._keep_log:
@@ -898,7 +936,7 @@ def inject_traffic(mesh: Mesh, src: int, dest: Union[bytes, int], count: int, si
     if mesh.owner(dest) == src:
         raise ValueError("src owns dest: traffic must cross the mesh")
     _int(count, "count", 0, 10**7)
-    _int(size, "size", 6, LINK_MDU)
+    _int(size, "size", 6, CHANNEL_MDU if reliable else LINK_MDU)
     _us(interval_s, "interval_s")
     if _us(timeout_s, "timeout_s") == 0:
         raise ValueError("timeout_s must be > 0")
@@ -906,7 +944,8 @@ def inject_traffic(mesh: Mesh, src: int, dest: Union[bytes, int], count: int, si
         raise ValueError("poll_s must be > 0")
     flow = mesh._flows
     mesh._flows += 1
-    t = Traffic(mesh, src, dest, count, size, float(interval_s), float(timeout_s), float(poll_s), flow)
+    t = Traffic(mesh, src, dest, count, size, float(interval_s), float(timeout_s), float(poll_s), flow,
+                bool(reliable))
     mesh.at(mesh.now if start_s is None else start_s, t._start)
     return t
 
@@ -1065,6 +1104,7 @@ __all__ = [
     "CONFIG_KEYS",
     "DEFAULT_PRESET",
     "LINK_MDU",
+    "CHANNEL_MDU",
     "PRESETS",
     "TRAFFIC_CLASSES",
     "TRAFFIC_REASONS",

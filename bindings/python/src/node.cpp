@@ -110,11 +110,12 @@ nexus::truncated_hash hash_arg(const py::bytes& b, const char* what) {
     return h;
 }
 
-/// (kind, id, iface, hops, context, reason, data) of an event; data copied (it
-/// points into the node's event buffer, valid until its next poll).
+/// (kind, id, iface, hops, context, reason, data, reliable, sequence) of an event; data copied
+/// (it points into the node's event buffer, valid until its next poll).
 py::tuple event_tuple(const nexus::node_event& ev) {
     return py::make_tuple(kind_name(ev.kind), hash_bytes(ev.id), ev.iface, ev.hops, ev.context,
-                          std::string(nexus::to_string(ev.reason)), to_bytes(ev.data));
+                          std::string(nexus::to_string(ev.reason)), to_bytes(ev.data), ev.reliable,
+                          ev.sequence);
 }
 
 /// A known destination (node/routing.hpp known_destination) as a dict; app_data is the cached
@@ -373,6 +374,17 @@ public:
         });
     }
 
+    std::uint16_t send_reliable(const py::bytes& link, const py::bytes& data, std::uint64_t now_ms,
+                                int context) {
+        if (context < 0 || context > 255) throw py::value_error("context must be between 0 and 255");
+        const auto l = hash_arg(link, "link");
+        return visit([&](auto& n) {
+            const auto seq = n.send_reliable(l, as_span(data), at(now_ms), static_cast<std::uint8_t>(context));
+            require(seq);
+            return *seq;
+        });
+    }
+
     void close(const py::bytes& link) {
         const auto l = hash_arg(link, "link");
         visit([&](auto& n) { require(n.close(l)); });
@@ -595,6 +607,7 @@ constexpr std::array<capacity_field, 21> capacity_fields{{
     {"announce_retries", &nexus::node_capacities::announce_retries},
     {"path_requests", &nexus::node_capacities::path_requests},
     {"cached_app_data", &nexus::node_capacities::cached_app_data},
+    {"channel_window", &nexus::node_capacities::channel_window},
 }};
 static_assert(sizeof(nexus::node_capacities) == capacity_fields.size() * sizeof(std::size_t),
               "node_capacities gained or lost a field: update capacity_fields");
@@ -623,6 +636,7 @@ void bind_node(py::module_& m) {
     c.attr("PRESETS") = presets;
     c.attr("DEFAULT_PRESET") = std::string(default_preset);
     c.attr("ALL_INTERFACES") = nexus::all_interfaces;
+    c.attr("CHANNEL_MDU") = nexus::channel_mdu;
     py::list kinds;
     for (unsigned k = 0; k < 256; ++k) {
         const auto name = nexus::to_string(static_cast<nexus::node_event_kind>(k));
@@ -716,6 +730,8 @@ void bind_node(py::module_& m) {
         .def("open_link", &node_core::open_link, py::arg("destination"), py::arg("now_ms"), py::arg("policy"))
         .def("identify", &node_core::identify, py::arg("link"))
         .def("send", &node_core::send, py::arg("link"), py::arg("data"), py::arg("now_ms"),
+             py::arg("context"))
+        .def("send_reliable", &node_core::send_reliable, py::arg("link"), py::arg("data"), py::arg("now_ms"),
              py::arg("context"))
         .def("close", &node_core::close, py::arg("link"))
         .def("link_state", &node_core::link_state, py::arg("link"))

@@ -452,6 +452,17 @@ public:
         if (!r) fail_on(n, "send", r.error());
     }
 
+    std::uint16_t send_reliable(std::int64_t i, const py::bytes& link, const py::bytes& data, int context) {
+        const auto n = live(i, "send from");
+        if (context < 0 || context > 255) throw py::value_error("context must be between 0 and 255");
+        const auto payload = as_span(data);
+        if (payload.size() > nexus::channel_mdu)
+            throw py::value_error("data must be at most " + std::to_string(nexus::channel_mdu) + " bytes");
+        const auto r = m_->send_reliable(n, hash_arg(link, "link"), payload, static_cast<std::uint8_t>(context));
+        if (!r) fail_on(n, "send_reliable", r.error());
+        return *r;
+    }
+
     void close_link(std::int64_t i, const py::bytes& link) {
         const auto n = live(i, "close a link of");
         const auto r = m_->node(n)->close(hash_arg(link, "link"));
@@ -528,6 +539,8 @@ public:
             d["hops"] = e.hops;
             d["context"] = e.context;
             d["reason"] = std::string(nexus::to_string(e.reason));
+            d["reliable"] = e.reliable;
+            d["sequence"] = e.sequence;
             d["data"] = to_bytes(std::span<const std::uint8_t>(e.data));
             out.append(std::move(d));
         }
@@ -864,6 +877,8 @@ void bind_mesh(py::module_& c, const char* name) {
         .def("open_link", &core::open_link, py::arg("node"), py::arg("destination"))
         .def("request_path", &core::request_path, py::arg("node"), py::arg("destination"))
         .def("send", &core::send, py::arg("node"), py::arg("link"), py::arg("data"), py::arg("context") = 0)
+        .def("send_reliable", &core::send_reliable, py::arg("node"), py::arg("link"), py::arg("data"),
+             py::arg("context") = 0)
         .def("close_link", &core::close_link, py::arg("node"), py::arg("link"))
         .def("link_state", &core::link_state, py::arg("node"), py::arg("link"))
         .def("run_until", &core::run_until, py::arg("t_us"))
@@ -912,6 +927,7 @@ void bind_sim(py::module_& m) {
     c.attr("TRAFFIC_CLASSES") = traffic_names();
     c.attr("CONFIG_KEYS") = config_keys();
     c.attr("LINK_MDU") = nexus::link_mdu;
+    c.attr("CHANNEL_MDU") = nexus::channel_mdu;
     c.attr("WALK_OUTCOMES") =
         py::make_tuple("arrived", "crashed", "no_route", "unknown_next_hop", "no_link", "link_down", "loop");
 

@@ -297,6 +297,9 @@ public:
         return seq;
     }
 
+    /// How many acknowledged sequences pop_acknowledged() has yet to return.
+    std::size_t acknowledged_waiting() const noexcept { return s_.confirmed_count; }
+
     // ---- time and state -------------------------------------------------------------------------
 
     /// When to call poll_transmit() next: timestamp{} when something is due now, the earliest

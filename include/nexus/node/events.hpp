@@ -6,7 +6,8 @@
 // the queue is full and counted (node_stats::events_dropped); the state they report is readable from
 // the node at any time. Events about the application's own links are never dropped: an agent checks
 // room() before it takes in a packet whose event it could not queue, and refuses the packet instead
-// (counted as a loss, like one on a lossy hop: link/channel.hpp will make the peer send it again).
+// (counted as a loss, like one on a lossy hop: the peer's reliable channel sends it again). Messages
+// the reliable channel has accepted wait inside it until the queue has room, so none is lost.
 #pragma once
 
 #include <array>
@@ -32,10 +33,11 @@ enum class node_event_kind : std::uint8_t {
     link_request,      ///< a peer opened a link to one of our destinations (link id)
     link_established,  ///< a link became active
     link_identified,   ///< the initiator of an incoming link identified (remote identity)
-    link_data,         ///< a message on a link (link id, context, data)
+    link_data,         ///< a message on a link (link id, context, data; reliable: its sequence)
     link_rotated,      ///< a key rotation completed
     link_closed,       ///< a link closed (by the peer, by us, or a timeout: see reason)
     forwarded,         ///< a packet was forwarded for someone else
+    link_delivered,    ///< the peer acknowledged a message of send_reliable (link id, sequence)
 };
 
 constexpr std::string_view to_string(node_event_kind k) noexcept {
@@ -58,6 +60,8 @@ constexpr std::string_view to_string(node_event_kind k) noexcept {
             return "link_closed";
         case node_event_kind::forwarded:
             return "forwarded";
+        case node_event_kind::link_delivered:
+            return "link_delivered";
     }
     return "unknown";
 }
@@ -77,6 +81,8 @@ struct node_event {
     std::uint8_t hops = 0;      ///< announce: distance in hops
     std::uint8_t context = 0;   ///< link data: the context byte the sender chose
     close_reason reason = close_reason::none;
+    bool reliable = false;      ///< link data: it came over the link's reliable channel (in order, once)
+    std::uint16_t sequence = 0;  ///< reliable link data / link_delivered: the message's channel sequence
     std::span<const std::uint8_t> data{};  ///< app data (announce) or the message (link data)
 };
 

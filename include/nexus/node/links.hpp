@@ -10,6 +10,16 @@
 // link (reported closed, reason establishment_timeout). Established links and links we initiated
 // are never evicted by requests. A request repeated with the same bytes (its proof was lost) makes
 // the link send its proof again.
+//
+// Reliable delivery: every established link carries a reliable channel (link/channel.hpp) of
+// C.channel_window messages per direction, created with the link's measured round trip.
+// send_reliable() queues a message on it; the channel's bodies travel as link DATA with context
+// wire::context::channel, so send() refuses that context. A message the channel has accepted is
+// handed to the application exactly once and in order (link_data, reliable set, with its
+// sequence) -- it waits inside the channel while the event queue is full, and before the link's
+// close is reported -- and the sender hears link_delivered once the peer acknowledged it. A
+// message that goes unacknowledged through all its retransmissions closes the link with reason
+// delivery_failed.
 #pragma once
 
 #include <array>
@@ -21,6 +31,7 @@
 #include "nexus/core/result.hpp"
 #include "nexus/core/time.hpp"
 #include "nexus/crypto/ct.hpp"
+#include "nexus/link/channel.hpp"
 #include "nexus/link/link.hpp"
 #include "nexus/node/context.hpp"
 #include "nexus/node/transport.hpp"
@@ -34,6 +45,7 @@ class links_agent {
 public:
     using context = node_context<P, R, C>;
     using link_type = link<P, R>;
+    using channel_type = channel<C.channel_window>;
 
     links_agent() = default;
     links_agent(const links_agent&) = delete;
@@ -49,7 +61,7 @@ public:
                                 const truncated_hash& via, timestamp now) noexcept {
         slot* s = free_slot();
         if (s == nullptr) return fail(error::full);
-        *s = slot{};
+        clear(*s);
         s->l.emplace(link_type::initiate(peer, destination, *ctx.rng, now, ctx.config.link));
         ++used_;
         s->iface = hop.iface;
@@ -66,11 +78,13 @@ public:
         return s->l->identify(ctx.self);
     }
 
-    /// Encrypts `data` on an active link and queues it.
+    /// Encrypts `data` on an active link and queues it (once: no acknowledgement, no repeat).
+    /// invalid_argument for the channel's context, which only send_reliable() writes.
     result<void> send(context& ctx, const truncated_hash& link_id, std::span<const std::uint8_t> data,
                       timestamp now, std::uint8_t context_byte) noexcept {
         slot* s = find(link_id);
         if (s == nullptr) return fail(error::not_found);
+        if (context_byte == wire::context::channel) return fail(error::invalid_argument);
         if (ctx.outbox_full()) return fail(error::full);
         packet_slot out;
         auto n = s->l->send(data, now, out.bytes, context_byte);
@@ -79,6 +93,27 @@ public:
         out.iface = s->iface;
         signal(ctx, signal_kind::traffic, *s, now);
         return ctx.queue(out);
+    }
+
+    /// Queues `data` (at most channel_mdu bytes) on the link's reliable channel; returns its
+    /// sequence, which the link_delivered event names once the peer acknowledged it. bad_state
+    /// unless the link is active, invalid_length above channel_mdu, full while channel_window
+    /// messages are unacknowledged or their link_delivered events not yet taken (try later).
+    result<std::uint16_t> send_reliable(context& ctx, const truncated_hash& link_id,
+                                        std::span<const std::uint8_t> data, timestamp now,
+                                        std::uint8_t context_byte) noexcept {
+        slot* s = find(link_id);
+        if (s == nullptr) return fail(error::not_found);
+        if (!s->ch || s->l->state() != link_state::active) return fail(error::bad_state);
+        auto seq = s->ch->send(context_byte, data, now);
+        if (!seq) return seq;
+        signal(ctx, signal_kind::traffic, *s, now);
+        return seq;
+    }
+
+    const channel_type* channel_of(const truncated_hash& link_id) const noexcept {
+        const slot* s = find(link_id);
+        return s == nullptr || !s->ch ? nullptr : &*s->ch;
     }
 
     result<void> close(const truncated_hash& link_id) noexcept {
@@ -125,7 +160,7 @@ public:
         }
         slot* s = room_for_request(ctx, iface);
         if (s == nullptr) return fail(error::full);
-        *s = slot{};
+        clear(*s);
         s->l.emplace(static_cast<link_type&&>(*l));
         ++used_;
         s->iface = iface;
@@ -158,11 +193,18 @@ public:
             case link_event_kind::established:
                 break;
             case link_event_kind::data: {
+                signal(ctx, signal_kind::traffic, *s, now);
+                if (ev->context == wire::context::channel) {
+                    // A channel body: the channel takes it (malformed ones are counted in its stats)
+                    // and hands over what is now in order.
+                    if (s->ch) (void)s->ch->receive(ev->data, now);
+                    (void)drain(ctx, *s);
+                    break;
+                }
                 node_event out = event_of(node_event_kind::link_data, *s);
                 out.context = ev->context;
                 out.data = ev->data;
                 (void)ctx.emit(out);
-                signal(ctx, signal_kind::traffic, *s, now);
                 break;
             }
             case link_event_kind::identified:
@@ -172,7 +214,8 @@ public:
                 (void)emit(ctx, node_event_kind::link_rotated, *s);
                 break;
             case link_event_kind::closed:
-                (void)closed(ctx, *s, now);
+                // Reported once what the channel holds is handed over (here, or by poll()).
+                if (drain(ctx, *s)) (void)closed(ctx, *s, now);
                 break;
         }
         return ok();
@@ -192,6 +235,8 @@ public:
                 (void)established(ctx, s, now);
                 continue;
             }
+            if (!drain(ctx, s)) return;  // the queue filled up
+            if (s.ch && s.ch->failed() && s.l->state() == link_state::active) s.l->fail_delivery();
             if (s.l->state() == link_state::closed && s.l->next_deadline() == timestamp::max())
                 (void)closed(ctx, s, now);
         }
@@ -205,6 +250,8 @@ public:
             if (!s.l) continue;
             std::array<std::uint8_t, wire::mtu> buf{};
             auto n = s.l->poll_transmit(now, buf);
+            if (!n) return fail(n.error());
+            if (*n == 0) n = channel_transmit(s, now, buf);
             if (!n) return fail(n.error());
             if (*n == 0) continue;
             std::span<const std::uint8_t> pkt(buf.data(), *n);
@@ -231,9 +278,15 @@ public:
         for (const auto& s : slots_) {
             if (!s.l) continue;
             if (s.l->state() == link_state::active && !s.established_reported) return timestamp{};
+            if (s.ch && (s.ch->deliverable() || s.ch->acknowledged_waiting() > 0)) return timestamp{};
             const timestamp d = s.l->next_deadline();
             if (s.l->state() == link_state::closed && d == timestamp::max()) return timestamp{};
             if (d < t) t = d;
+            if (s.ch && s.l->state() == link_state::active) {
+                if (s.ch->failed()) return timestamp{};
+                const timestamp c = s.ch->next_deadline();
+                if (c < t) t = c;
+            }
         }
         return t;
     }
@@ -241,6 +294,7 @@ public:
 private:
     struct slot {
         std::optional<link_type> l;
+        std::optional<channel_type> ch;  ///< the reliable channel, from establishment on
         interface_id iface = 0;
         truncated_hash via{};  ///< transport id a request goes through (zero: direct)
         truncated_hash destination{};
@@ -261,6 +315,19 @@ private:
             if (s.l && s.l->id() == id) return &s;
         return nullptr;
     }
+    /// Empties a slot in place (a slot{} temporary would put a link and a channel on the stack).
+    static void clear(slot& s) noexcept {
+        s.l.reset();
+        s.ch.reset();
+        s.iface = 0;
+        s.via = truncated_hash{};
+        s.destination = truncated_hash{};
+        s.hop = routing::next_hop{};
+        s.created = timestamp{};
+        s.initiated = false;
+        s.established_reported = false;
+    }
+
     slot* free_slot() noexcept {
         for (auto& s : slots_)
             if (!s.l) return &s;
@@ -289,7 +356,7 @@ private:
         ev.reason = close_reason::establishment_timeout;
         (void)ctx.emit(ev);
         ++ctx.stats.pending_links_evicted;
-        victim->l.reset();
+        clear(*victim);
         --used_;
         return victim;
     }
@@ -317,6 +384,9 @@ private:
     result<void> established(context& ctx, slot& s, timestamp now) noexcept {
         if (auto r = emit(ctx, node_event_kind::link_established, s); !r) return r;
         s.established_reported = true;
+        // The handshake's round trip (the initiator's measurement; the responder learns it from
+        // the RTT packet) is the channel's first RTT sample.
+        if (!s.ch) s.ch.emplace(s.l->rtt());
         if (s.initiated) {
             node_signal sig{signal_kind::link_outcome};
             sig.destination = s.destination;
@@ -344,9 +414,53 @@ private:
             sig.at = now;
             ctx.signal(sig);
         }
-        s.l.reset();
+        clear(s);
         --used_;
         return ok();
+    }
+
+    /// Hands the application what the channel holds for it: messages now in order (link_data,
+    /// reliable) and the peer's acknowledgements (link_delivered). false when the event queue filled
+    /// up first (the rest stays in the channel).
+    static bool drain(context& ctx, slot& s) noexcept {
+        if (!s.ch) return true;
+        while (auto m = s.ch->deliverable()) {
+            if (ctx.events.room() < 1) return false;
+            node_event ev = event_of(node_event_kind::link_data, s);
+            ev.context = m->context;
+            ev.reliable = true;
+            ev.sequence = m->seq;
+            ev.data = m->payload;
+            (void)ctx.emit(ev);  // copies the payload before pop_deliverable() wipes it
+            s.ch->pop_deliverable();
+        }
+        while (s.ch->acknowledged_waiting() > 0) {
+            if (ctx.events.room() < 1) return false;
+            node_event ev = event_of(node_event_kind::link_delivered, s);
+            ev.sequence = *s.ch->pop_acknowledged();
+            (void)ctx.emit(ev);
+        }
+        return true;
+    }
+
+    /// The channel's next body, sealed as link data into `buf`: 0 when it has nothing due or the
+    /// link is not active. A channel that gives up on a message closes the link (whose close
+    /// packet is then what goes out).
+    result<std::size_t> channel_transmit(slot& s, timestamp now, std::span<std::uint8_t> buf) noexcept {
+        if (!s.ch || s.l->state() != link_state::active) return std::size_t{0};
+        std::array<std::uint8_t, channel_mdu + channel_message_header_size> body{};
+        struct wipe {
+            std::array<std::uint8_t, channel_mdu + channel_message_header_size>& b;
+            ~wipe() { crypto::secure_wipe_object(b); }
+        } guard{body};
+        auto n = s.ch->poll_transmit(now, body);
+        if (!n) return n;
+        if (*n == 0) {
+            if (!s.ch->failed()) return std::size_t{0};
+            s.l->fail_delivery();
+            return s.l->poll_transmit(now, buf);
+        }
+        return s.l->send(std::span<const std::uint8_t>(body.data(), *n), now, buf, wire::context::channel);
     }
 
     std::array<slot, C.links> slots_{};

@@ -46,6 +46,8 @@ struct event_record {
     std::uint8_t hops = 0;
     std::uint8_t context = 0;
     close_reason reason = close_reason::none;
+    bool reliable = false;       ///< link data from the link's reliable channel
+    std::uint16_t sequence = 0;  ///< reliable link data, link_delivered: the channel sequence
     std::vector<std::uint8_t> data;
     friend bool operator==(const event_record&, const event_record&) = default;
 };
@@ -166,6 +168,15 @@ public:
         auto& s = nodes_.at(i);
         if (!s.n || !net_.node_up(i)) return fail(error::bad_state);
         auto r = s.n->send(link, data, now(), context);
+        service(i);
+        return r;
+    }
+    /// The same on the link's reliable channel (node::send_reliable): the message's sequence.
+    result<std::uint16_t> send_reliable(node_id i, const truncated_hash& link, std::span<const std::uint8_t> data,
+                                        std::uint8_t context = wire::context::none) {
+        auto& s = nodes_.at(i);
+        if (!s.n || !net_.node_up(i)) return fail(error::bad_state);
+        auto r = s.n->send_reliable(link, data, now(), context);
         service(i);
         return r;
     }
@@ -299,6 +310,8 @@ private:
         r.hops = ev.hops;
         r.context = ev.context;
         r.reason = ev.reason;
+        r.reliable = ev.reliable;
+        r.sequence = ev.sequence;
         r.data.assign(ev.data.begin(), ev.data.end());
         if (hook_) hook_(r);
         if (keep_log_) log_.push_back(std::move(r));
