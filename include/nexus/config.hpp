@@ -93,7 +93,7 @@ inline constexpr node_capacities pi_bridge{
     .announce_retries = 64,
     .path_requests = 64,
     .cached_app_data = 64,
-    .channel_window = 8,
+    .channel_window = 4,
 };
 
 /// A simulated node for routing research (sim/, nexus.sim): room for 1,280 destinations and 4,096

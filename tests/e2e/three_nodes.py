@@ -4,7 +4,8 @@
     A (UDP) <--udp proxy--> C (UDP + serial, transport) <--pty relay (KISS)--> B (serial)
 
 A and B learn each other through C's rebroadcast announces, A opens a link to B, identifies, and
-both send 1,000 numbered messages; each side must receive all of them exactly once and in order.
+both send 1,000 numbered messages; each side must receive all of them exactly once and in order;
+then 60 reliable messages (rsend) arrive in order and are each confirmed delivered.
 Meanwhile the test, sitting on both cables, records every byte (no message may appear in clear)
 and attacks: a forged announce and a forged link proof to A, and replays of captured link packets
 to A and C. Each attack must be refused and logged by the node, and the link must stay up.
@@ -250,6 +251,20 @@ def main():
         b.expect(rf"^data id={link} ctx=0 text=after-the-attacks$")
         b.send(f"send {link} still-here")
         a.expect(rf"^data id={link} ctx=0 text=still-here$")
+
+        # Reliable messages (rsend): queued without application windows -- the daemon holds a
+        # command while the channel's window is full -- each arrives once and in order with its
+        # sequence, and A hears each one delivered.
+        reliable = 60
+        for i in range(reliable):
+            a.send(f"rsend {link} {payload('R', i)}")
+        for i in range(reliable):
+            m = b.expect(rf"^data id={link} ctx=0 seq=(\d+) text=(.*)$")
+            if int(m.group(1)) != i or m.group(2) != payload("R", i):
+                fail(f"reliable message {i} arrived as seq={m.group(1)} {m.group(2)!r}")
+        confirmed = sorted(int(a.expect(rf"^delivered id={link} seq=(\d+)$").group(1)) for _ in range(reliable))
+        if confirmed != list(range(reliable)):
+            fail(f"A's delivery confirmations: {confirmed}")
 
         # No message in clear on either cable.
         cables = b"".join(proxy.from_a + proxy.from_c) + bytes(relay.captured)

@@ -406,6 +406,43 @@ TEST_CASE("channel: Karn's rule and exponential backoff") {
     CHECK(a.rto() == ms(268));
 }
 
+TEST_CASE("channel: max_backoff bounds the doublings above the measured RTO") {
+    // RTO 300 (a 100 ms sample); at most 2 doublings: 300, 600, 1200, 1200, ... instead of 2400, 4800.
+    channel_config cfg;
+    cfg.max_backoff = 2;
+    cfg.max_retries = 6;
+    channel<1> a(ms(100), cfg);
+    REQUIRE(a.send(0, text("m"), at(0)));
+    REQUIRE(drain(a, at(0)).size() == 1);
+    std::int64_t t = 0;
+    std::vector<std::int64_t> gaps;
+    for (int i = 0; i < 6; ++i) {
+        const std::int64_t next = static_cast<std::int64_t>(a.next_deadline().ms());
+        gaps.push_back(next - t);
+        t = next;
+        REQUIRE(drain(a, at(t)).size() == 1);
+    }
+    CHECK(gaps == std::vector<std::int64_t>{300, 600, 1200, 1200, 1200, 1200});
+    CHECK(a.rto() == ms(1200));
+    // The seventh expiry ends it: 1 + max_retries transmissions.
+    t = static_cast<std::int64_t>(a.next_deadline().ms());
+    CHECK(t == 300 + 600 + 1200 * 5);
+    CHECK(drain(a, at(t)).empty());
+    CHECK(a.failed());
+    // The bound is on the RTO in force (here clamped up to min_rto): 4 x 200 = 800.
+    channel<1> b(ms(10), cfg);
+    REQUIRE(b.send(0, text("m"), at(0)));
+    REQUIRE(drain(b, at(0)).size() == 1);
+    for (std::int64_t when : {200, 600, 1400, 2200}) REQUIRE(drain(b, at(when)).size() == 1);
+    CHECK(b.rto() == ms(800));
+    // The default (255) leaves RFC 6298's doubling unbounded, up to max_rto.
+    channel<1> c(ms(100));
+    REQUIRE(c.send(0, text("m"), at(0)));
+    REQUIRE(drain(c, at(0)).size() == 1);
+    for (std::int64_t when : {300, 900, 2100, 4500}) REQUIRE(drain(c, at(when)).size() == 1);
+    CHECK(c.rto() == ms(4800));
+}
+
 TEST_CASE("channel: one backoff per loss event, each message on its own timer") {
     channel<4> a(ms(100));  // RTO 300
     for (int i = 0; i < 2; ++i) REQUIRE(a.send(0, text("m"), at(0)));

@@ -1378,7 +1378,7 @@ static void test_routing_errors(void) {
     close_mesh(&m);
 }
 
-/* Reliable messages both ways over a bridge that loses a fifth of the link data on each cable: each
+/* Reliable messages both ways over a bridge that loses a tenth of the link data on each cable: each
  * arrives once, in order, with its sequence and context, and each is confirmed once by
  * LINK_DELIVERED; a full window is the only refusal. */
 static void test_reliable_lossy(int profile) {
@@ -1387,7 +1387,7 @@ static void test_reliable_lossy(int profile) {
     announce_b(&m, 0);
     uint8_t link[16], buf[NEXUS_LINK_MDU];
     open_link_ab(&m, link);
-    m.loss_percent = 20;
+    m.loss_percent = 10;
     m.loss_state = 7;
     const int count = 150;
     int sent_a = 0, sent_b = 0, fulls = 0;

@@ -585,7 +585,7 @@ struct capacity_field {
     const char* name;
     std::size_t nexus::node_capacities::*field;
 };
-constexpr std::array<capacity_field, 21> capacity_fields{{
+constexpr std::array<capacity_field, 22> capacity_fields{{
     {"interfaces", &nexus::node_capacities::interfaces},
     {"destinations", &nexus::node_capacities::destinations},
     {"known_destinations", &nexus::node_capacities::known_destinations},

@@ -98,6 +98,11 @@ struct channel_config {
     duration min_rto = duration::milliseconds(200);
     duration max_rto = duration::seconds(60);
     std::uint8_t max_retries = 10;  ///< transmissions after the first before the channel fails
+    /// Doublings of the RTO a loss event may add on top of the last measured one (the RTO never
+    /// exceeds that RTO x 2^max_backoff, nor max_rto). The default, 255, is RFC 6298's unbounded
+    /// backoff; a bound keeps the expected wait finite on paths that lose more than half of the
+    /// round trips at random (links/node: docs/link.md, "Backoff").
+    std::uint8_t max_backoff = 255;
 };
 
 /// Counters for the log.
@@ -152,6 +157,7 @@ public:
             sample(initial_rtt);
         } else {
             s_.rto = clamp_rto(duration::seconds(1));
+            s_.base_rto = s_.rto;
         }
     }
     channel(channel&& o) noexcept : s_(o.s_) { o.wipe(); }
@@ -225,6 +231,10 @@ public:
                 // Back off once per loss event: the first expiry among timers armed with the current
                 // RTO doubles it; timers armed before (same event, earlier RTO) do not double it again.
                 s_.rto = s_.rto > s_.config.max_rto - s_.rto ? s_.config.max_rto : clamp_rto(s_.rto * 2);
+                if (s_.config.max_backoff < 32) {
+                    const std::int64_t cap_ms = s_.base_rto.count_ms() << s_.config.max_backoff;
+                    if (s_.rto.count_ms() > cap_ms) s_.rto = clamp_rto(duration::milliseconds(cap_ms));
+                }
             }
             ++s_.stats.retransmissions;
             arm(m, now);
@@ -361,6 +371,7 @@ private:
         std::int64_t rttvar_us = 0;
         bool have_rtt = false;
         duration rto{};
+        duration base_rto{};  // the RTO before any backoff (last sample or the initial one)
         // Sender: [snd_base, snd_new) transmitted, [snd_new, snd_next) queued; snd_head is
         // snd_base's slot.
         std::uint16_t snd_base = 0;
@@ -436,6 +447,7 @@ private:
         const std::int64_t k = 4 * s_.rttvar_us > 1000 ? 4 * s_.rttvar_us : 1000;
         const std::int64_t rto_us = s_.srtt_us + k;
         s_.rto = clamp_rto(duration::milliseconds((rto_us + 999) / 1000));
+        s_.base_rto = s_.rto;
     }
 
     void arm(out_slot& m, timestamp now) noexcept {

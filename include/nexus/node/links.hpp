@@ -291,6 +291,16 @@ public:
         return t;
     }
 
+    /// The node's channels (docs/link.md, "In the node"): they give up on a message after 20
+    /// repeats, not the channel's default 10, and back off at most 8x the measured RTO. A try
+    /// succeeds only when the message and its ack both cross every hop, with probability
+    /// (1 - p)^(2h) -- 0.28 over 6 hops that lose 10 % each, where 11 tries still fail 2.7 % of
+    /// messages and 21 tries 0.1 %. Unbounded doubling makes the expected wait for a message
+    /// infinite once more than half the tries fail (sum of 2^k (1 - q)^k diverges for q < 1/2,
+    /// e.g. 30 % loss per hop over two hops); 8x keeps it finite. 21 tries then span
+    /// (1 + 2 + 4 + 18 x 8) = 151 RTOs.
+    static constexpr channel_config channel_settings{duration::milliseconds(200), duration::seconds(60), 20, 3};
+
 private:
     struct slot {
         std::optional<link_type> l;
@@ -386,7 +396,7 @@ private:
         s.established_reported = true;
         // The handshake's round trip (the initiator's measurement; the responder learns it from
         // the RTT packet) is the channel's first RTT sample.
-        if (!s.ch) s.ch.emplace(s.l->rtt());
+        if (!s.ch) s.ch.emplace(s.l->rtt(), channel_settings);
         if (s.initiated) {
             node_signal sig{signal_kind::link_outcome};
             sig.destination = s.destination;

@@ -15,11 +15,13 @@
 //   [serial NAME] device = PATH   baud = 115200
 //
 // Commands (stdin):  announce | link DEST | identify LINK | send LINK TEXT | sendhex LINK HEX |
-//                    close LINK | paths | links | quit
+//                    rsend LINK TEXT | rsendhex LINK HEX (reliable: acknowledged, repeated, in
+//                    order) | close LINK | paths | links | quit
 // Events (stdout):   ready ... | announce dest=.. hops=.. iface=.. | link-request id=.. |
 //                    link-up id=.. | link-identified id=.. identity=.. | data id=.. ctx=.. text=..
-//                    (or hex=..) | link-closed id=.. reason=.. | reject iface=.. type=.. error=.. |
-//                    error ... (a command failed)
+//                    (or hex=..; a reliable message adds seq=..) | queued id=.. seq=.. (rsend) |
+//                    delivered id=.. seq=.. (the peer has it) | link-closed id=.. reason=.. |
+//                    reject iface=.. type=.. error=.. | error ... (a command failed)
 #include <poll.h>
 #include <unistd.h>
 
@@ -322,9 +324,13 @@ private:
             }
             case k::link_data:
                 std::cout << "data id=" << hex(ev.id) << " ctx=" << int(ev.context)
+                          << (ev.reliable ? " seq=" + std::to_string(ev.sequence) : std::string())
                           << (printable(ev.data) ? " text=" + std::string(ev.data.begin(), ev.data.end())
                                                  : " hex=" + hex(ev.data))
                           << "\n";
+                return;
+            case k::link_delivered:
+                std::cout << "delivered id=" << hex(ev.id) << " seq=" << ev.sequence << "\n";
                 return;
             case k::link_closed:
                 std::cout << "link-closed id=" << hex(ev.id) << " reason=" << nexus::to_string(ev.reason) << "\n";
@@ -341,10 +347,11 @@ private:
             std::string rest;
             std::getline(ss, rest);
             if (!rest.empty() && rest.front() == ' ') rest.erase(0, 1);
-            if (cmd == "send" || cmd == "sendhex") {
+            if (cmd == "send" || cmd == "sendhex" || cmd == "rsend" || cmd == "rsendhex") {
+                const bool reliable = cmd[0] == 'r';
                 auto id = parse_hash(arg);
                 std::vector<std::uint8_t> data;
-                if (cmd == "send") {
+                if (cmd == "send" || cmd == "rsend") {
                     data.assign(rest.begin(), rest.end());
                 } else {
                     data.resize(rest.size() / 2);
@@ -353,6 +360,11 @@ private:
                 }
                 if (!id) {
                     std::cout << "error bad arguments: " << commands_.front() << "\n";
+                } else if (reliable) {
+                    auto r = node_.send_reliable(*id, data, now);
+                    if (!r && r.error() == nexus::error::full) return;  // the window: after a delivery
+                    if (!r) std::cout << "error rsend: " << nexus::to_string(r.error()) << "\n";
+                    else std::cout << "queued id=" << hex(*id) << " seq=" << *r << "\n";
                 } else if (auto r = node_.send(*id, data, now); !r) {
                     if (r.error() == nexus::error::full) return;  // retry after the outbox drains
                     std::cout << "error send: " << nexus::to_string(r.error()) << "\n";
