@@ -191,7 +191,7 @@ public:
         }
         auto peer = public_identity<P>::from_public_key(k->public_key);
         if (!peer) return fail(peer.error());
-        return links_.open(ctx_, destination, *peer, hop->hop, hop->next_hop, now);
+        return links_.open(ctx_, destination, *peer, hop->hop, hop->next_hop, hop->latency_ms, now);
     }
     /// Initiator side: prove our identity on the link (encrypted; see link::identify).
     result<void> identify(const truncated_hash& link_id) noexcept { return links_.identify(ctx_, link_id); }

@@ -267,6 +267,55 @@ TEST_CASE("node: forged announces, bad proofs and replayed link packets are refu
     CHECK(m.data_b.size() == 2);
 }
 
+TEST_CASE("node: a proof lost after the bridge: the repeated request gets through it and B proves again") {
+    mesh m;
+    REQUIRE(m.b.announce(m.dest_b, at(0)));
+    m.run(at(0));
+    // The first frame of packet type `type` (2 request, 3 proof) a node sends at t; others dropped.
+    const auto next_of = [](node_t& n, std::int64_t t, int type) {
+        for (;;) {
+            (void)n.poll(at(t));
+            std::array<std::uint8_t, wire::mtu> buf{};
+            auto o = n.pop_outgoing(at(t), buf);
+            REQUIRE(o);
+            if (o->size == 0) return bytes{};
+            if ((buf[0] & 0x03) == type) return bytes(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(o->size));
+        }
+    };
+    auto id = m.a.open_link(m.dest_b, at(10));
+    REQUIRE(id);
+    const bytes request = next_of(m.a, 10, 2);
+    REQUIRE_FALSE(request.empty());
+    REQUIRE(m.c.receive(0, request, at(10)));
+    const bytes relayed = next_of(m.c, 10, 2);
+    REQUIRE(m.b.receive(0, relayed, at(10)));
+    const bytes proof = next_of(m.b, 10, 3);
+    REQUIRE(m.c.receive(1, proof, at(10)));  // C checks it: its entry is proven now
+    REQUIRE_FALSE(next_of(m.c, 10, 3).empty());  // ... and the proof on its way to A is lost
+    // A repeats its request (docs/link.md, "Setup repeats"); C, proven but not confirmed, passes it
+    // on; B, still in handshake, proves again; the link comes up.
+    const auto due = m.a.next_deadline();
+    REQUIRE(due > at(10));
+    REQUIRE(due < at(10 + 30'000 / 4 + 1));
+    const std::int64_t t = static_cast<std::int64_t>(due.ms());
+    const bytes again = next_of(m.a, t, 2);
+    CHECK(again == request);
+    REQUIRE(m.c.receive(0, again, at(t)));
+    const bytes relayed_again = next_of(m.c, t, 2);
+    REQUIRE_FALSE(relayed_again.empty());
+    REQUIRE(m.b.receive(0, relayed_again, at(t)));
+    const bytes proof_again = next_of(m.b, t, 3);
+    CHECK(proof_again == proof);
+    REQUIRE(m.c.receive(1, proof_again, at(t)));
+    const bytes to_a = next_of(m.c, t, 3);
+    REQUIRE(m.a.receive(0, to_a, at(t)));
+    m.run(at(t));
+    CHECK(m.a.link_status(*id).value() == nexus::link_state::active);
+    CHECK(m.b.link_status(*id).value() == nexus::link_state::active);
+    // Once confirmed (A's RTT packet went through C), a replayed request is a duplicate at C.
+    CHECK(m.c.receive(0, request, at(t + 1000)).error() == error::replayed);
+}
+
 TEST_CASE("node: errors and housekeeping") {
     mesh m;
     CHECK(m.a.receive(9, bytes(30), at(0)).error() == error::invalid_argument);  // no such interface
@@ -301,8 +350,26 @@ TEST_CASE("node: errors and housekeeping") {
     n.run(at(0));
     auto id = n.a.open_link(n.dest_b, at(0));
     REQUIRE(id);
-    std::array<std::uint8_t, wire::mtu> buf{};
-    (void)n.a.pop_outgoing(at(0), buf);  // request lost
+    // Every request is lost. It goes again, byte for byte, after the path's round trip + 1 s
+    // (docs/link.md: 2 x latency + 1 s, latency = (worst hop latency + 1 ms) x hops, at most a
+    // quarter of the 30 s establishment timeout), four times in all; then the link times out.
+    const auto* route = n.a.route(n.dest_b, at(0));
+    REQUIRE(route != nullptr);
+    const std::int64_t latency = (std::int64_t{route->cost.worst_latency_ms} + 1) * route->cost.hop_count;
+    const std::int64_t retry = std::min<std::int64_t>(2 * latency + 1000, 30'000 / 4);
+    std::vector<bytes> requests;
+    for (int i = 0; i < 4; ++i) {
+        const std::int64_t when = i * retry;
+        if (i > 0) CHECK(n.a.next_deadline() == at(when));
+        (void)n.a.poll(at(when));
+        std::array<std::uint8_t, wire::mtu> buf{};
+        auto o = n.a.pop_outgoing(at(when), buf);
+        REQUIRE(o);
+        REQUIRE(o->size > 0);
+        requests.emplace_back(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(o->size));
+        CHECK(requests.back() == requests.front());
+        CHECK((requests.back()[0] & 0x03) == 2);  // a link request
+    }
     CHECK(n.a.next_deadline() == at(30'000));
     n.run(at(30'000));
     CHECK(n.count(n.events_a, node_event_kind::link_closed) == 1);

@@ -611,7 +611,22 @@ static void test_timeout_and_deadline(void) {
     EXPECT(nexus_node_next_deadline(m.a.n, &deadline) == NEXUS_OK && deadline == 0);
     EXPECT(nexus_node_pop_outgoing(m.a.n, 0, buf, sizeof buf, &size, &iface, &except) == NEXUS_OK);
     EXPECT(size == 16 + 19 + 64 && buf[0] == 0x52 && iface == 0 && except == NEXUS_NODE_ALL_INTERFACES);
-    /* ... and then it is lost: the link times out after the 30 s establishment timeout. */
+    /* ... and it is lost, and so are its repeats: the identical request goes again after the path's
+     * round trip + 1 s (2 x latency + 1000 ms, latency = (worst hop latency + 1) x hops, at most a
+     * quarter of the 30 s establishment timeout), four sends in all; then the link times out. */
+    nexus_routing_entry route;
+    EXPECT(nexus_node_best_route(m.a.n, m.dest_b, NEXUS_NODE_OWN_POLICY, 0, &route) == NEXUS_OK);
+    const uint64_t latency = ((uint64_t)route.cost.worst_latency_ms + 1) * route.cost.hop_count;
+    const uint64_t retry = 2 * latency + 1000 < 7500 ? 2 * latency + 1000 : 7500;
+    uint8_t first[NEXUS_PACKET_MTU];
+    const size_t first_len = size;
+    memcpy(first, buf, size);
+    for (int i = 1; i < 4; ++i) {
+        EXPECT(nexus_node_next_deadline(m.a.n, &deadline) == NEXUS_OK && deadline == i * retry);
+        drain(&m.a, i * retry);
+        EXPECT(nexus_node_pop_outgoing(m.a.n, i * retry, buf, sizeof buf, &size, &iface, &except) == NEXUS_OK);
+        EXPECT(size == first_len && memcmp(buf, first, size) == 0);
+    }
     EXPECT(nexus_node_next_deadline(m.a.n, &deadline) == NEXUS_OK && deadline == 30000);
     drain(&m.a, 29999);
     EXPECT(m.a.events[NEXUS_NODE_EVENT_LINK_CLOSED] == 0);

@@ -273,6 +273,15 @@ def test_timers_config_and_determinism():
     link = m.a.open_link(m.dest_b, 0)
     ((request, iface, exc),) = m.a.pop_outgoing(0)  # ... lost
     assert len(request) == 35 + 64 and request[0] == 0x52
+    # Lost, and so are its repeats: the identical request goes again after the path's round trip
+    # + 1 s (2 x latency + 1000 ms, latency = (worst hop latency + 1) x hops, at most a quarter of
+    # the 30 s establishment timeout), four sends in all; then the link times out.
+    r = m.a.route(m.dest_b, 0)
+    retry = min(2 * (r.cost.worst_latency_ms + 1) * r.cost.hop_count + 1000, 30_000 // 4)
+    for i in range(1, 4):
+        assert m.a.next_deadline == i * retry
+        assert m.a.poll(i * retry) == []
+        assert m.a.pop_outgoing(i * retry) == [(request, iface, exc)]
     assert m.a.next_deadline == 30_000
     assert m.a.poll(29_999) == []
     (ev,) = m.a.poll(30_000)
@@ -296,7 +305,12 @@ def test_timers_config_and_determinism():
     assert m.a.known(m.dest_b).announce_expires_ms == 1000
     m.a.open_link(m.dest_b, 999)
     m.a.pop_outgoing(999)
+    assert m.a.next_deadline == 999 + 500 // 4  # the request's first repeat: a quarter of the timeout
+    for t in (999 + 125, 999 + 250, 999 + 375):
+        assert m.a.poll(t) == [] and len(m.a.pop_outgoing(t)) == 1
     assert m.a.next_deadline == 1499
+    (ev,) = m.a.poll(1499)
+    assert ev.kind == "link_closed" and ev.reason == "establishment_timeout"
 
     # Seeded nodes reproduce each other; operating-system randomness does not.
     ident = Identity.from_seed(bytes([0x44]) * 32)

@@ -306,6 +306,16 @@ test('timers, config and seeded nodes', () => {
   const [request] = m.a.popOutgoing(0); // ... lost
   assert.equal(request.raw.length, 35 + 64);
   assert.equal(request.raw[0], 0x52);
+  // Lost, and so are its repeats: the identical request goes again after the path's round trip
+  // + 1 s (2 x latency + 1000 ms, latency = (worst hop latency + 1) x hops, at most a quarter of the
+  // 30 s establishment timeout), four sends in all; then the link times out.
+  const route = m.a.route(m.destB, 0);
+  const retry = Math.min(2 * (route.cost.worstLatencyMs + 1) * route.cost.hopCount + 1000, 30000 / 4);
+  for (let i = 1; i < 4; ++i) {
+    assert.equal(m.a.nextDeadline, i * retry);
+    assert.deepEqual(m.a.poll(i * retry), []);
+    assert.deepEqual(m.a.popOutgoing(i * retry), [request]);
+  }
   assert.equal(m.a.nextDeadline, 30000);
   assert.deepEqual(m.a.poll(29999), []);
   const [ev] = m.a.poll(30000);

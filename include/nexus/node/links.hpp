@@ -54,15 +54,18 @@ public:
 
     // -- the application's calls --
 
-    /// Opens a link to `destination` (owned by `peer`) through `hop`; returns the link id. full when
-    /// every slot is taken.
+    /// Opens a link to `destination` (owned by `peer`) through `hop`, a path of `latency_ms` one
+    /// way; returns the link id. full when every slot is taken. The request goes again, identical,
+    /// when no proof came back within request_retry() (a lost request or proof would otherwise
+    /// cost the whole establishment timeout).
     result<truncated_hash> open(context& ctx, const truncated_hash& destination,
                                 const public_identity<P>& peer, const routing::next_hop& hop,
-                                const truncated_hash& via, timestamp now) noexcept {
+                                const truncated_hash& via, std::uint32_t latency_ms, timestamp now) noexcept {
         slot* s = free_slot();
         if (s == nullptr) return fail(error::full);
         clear(*s);
-        s->l.emplace(link_type::initiate(peer, destination, *ctx.rng, now, ctx.config.link));
+        s->l.emplace(link_type::initiate(peer, destination, *ctx.rng, now, ctx.config.link,
+                                         request_retry(ctx.config.link.establishment_timeout, latency_ms)));
         ++used_;
         s->iface = hop.iface;
         s->via = via;
@@ -109,6 +112,15 @@ public:
         if (!seq) return seq;
         signal(ctx, signal_kind::traffic, *s, now);
         return seq;
+    }
+
+    /// How long an initiator waits for the proof before sending its request again: the path's
+    /// round trip (twice its one-way latency) plus 1 s for queues and the responder's work, at most
+    /// a quarter of the establishment timeout so that all link_setup_max_sends (4) go out in it.
+    static constexpr duration request_retry(duration establishment_timeout, std::uint32_t latency_ms) noexcept {
+        const duration rtt_plus = duration::milliseconds(2 * std::int64_t{latency_ms} + 1000);
+        const duration quarter = duration::milliseconds(establishment_timeout.count_ms() / 4);
+        return rtt_plus < quarter ? rtt_plus : quarter;
     }
 
     const channel_type* channel_of(const truncated_hash& link_id) const noexcept {

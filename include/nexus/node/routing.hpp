@@ -70,6 +70,7 @@ struct hop_choice {
     interface_id iface = 0;
     truncated_hash next_hop{};
     routing::next_hop hop{};  ///< the routing-table path chosen
+    std::uint32_t latency_ms = 0;  ///< its one-way latency as scored (routing::path_latency)
 };
 
 template <hash_profile P, random_source R, node_capacities C>
@@ -143,7 +144,8 @@ public:
         }
         k->last_used = now;
         const bool direct = r->hop.address == k->owner;
-        return hop_choice{r->hop.iface, direct ? truncated_hash{} : r->hop.address, r->hop};
+        return hop_choice{r->hop.iface, direct ? truncated_hash{} : r->hop.address, r->hop,
+                          routing::path_latency(r->cost)};
     }
 
     // -- learning --

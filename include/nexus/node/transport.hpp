@@ -27,9 +27,10 @@
 //   interface over its share or, with the table full, of the interface with the most unconfirmed
 //   entries; confirmed entries are never evicted by requests: with none unconfirmed the request is
 //   refused. A repeated
-//   request (same link id, same interface, unproven entry) is forwarded again at most every
-//   250 ms; a proof is forwarded at most once per request forwarded, so a proof echoed between
-//   two relays on a shared radio stops at once.
+//   request (same link id, same interface, entry not yet confirmed) is forwarded again at most
+//   every 250 ms -- also when proven: the proof may have been lost between us and the initiator,
+//   and only the responder can send it again; a proof is forwarded at most once per request
+//   forwarded, so a proof echoed between two relays on a shared radio stops at once.
 // - reverse table (C.reverse_table): every packet forwarded as HEADER_2 for a single, group or
 //   plain destination (not link requests, not link traffic); a PROOF addressed to its truncated
 //   hash that arrives on the interface the packet left by is sent back on the interface it came
@@ -160,7 +161,7 @@ public:
         const truncated_hash id = link_id_of(p);
         if (link_route* e = link_table_.find(id)) {
             // A repeat (the initiator sends the same request again when no proof came back).
-            if (e->proven || e->toward_initiator != iface || now < e->last_request + request_repeat_gap)
+            if (e->confirmed || e->toward_initiator != iface || now < e->last_request + request_repeat_gap)
                 return duplicate(ctx);
             e->last_request = now;
             if (e->requests < 0xFF) ++e->requests;
