@@ -729,7 +729,7 @@ class Traffic:
     duplicates and foreign data do not count); ratio = delivered / sent (0.0 before any send).
 
     status is 'scheduled' (before start_s), 'opening' (waiting for a route or for a link to come
-    up), 'sending', 'done' (every message offered to the source) or 'failed'; then reason
+    up), 'sending', 'done' (every message offered to the source; a reliable flow: and confirmed) or 'failed'; then reason
     (:data:`TRAFFIC_REASONS`) says why the flow stopped early -- what stood in its way when
     timeout_s ran out: 'no_path' (the source had no route to dest), 'link_refused' (the source
     node refused to open a link: errors has its refusals), 'timed_out' (a link was opened but did
@@ -739,7 +739,11 @@ class Traffic:
 
     A reliable flow sends on the link's reliable channel (:meth:`Mesh.send_reliable`): a message
     waits (poll_s at a time) while the channel's window is full, and confirmed counts the
-    messages the destination acknowledged (the source's "link_delivered" events)."""
+    messages the destination acknowledged (the source's "link_delivered" events). When a link
+    goes away with messages unconfirmed (delivery_failed, a crashed relay, inactivity), they are
+    sent again first on the next link, as an application that must lose nothing would do -- the
+    destination may then see one twice (delivered, but its acknowledgement lost with the link);
+    delivered counts distinct payloads."""
 
     def __init__(self, mesh: Mesh, src: int, dest: bytes, count: int, size: int, interval_s: float,
                  timeout_s: float, poll_s: float, flow: int, reliable: bool = False):
@@ -764,6 +768,8 @@ class Traffic:
         self._deadline = 0.0
         self._obstacle = "no_path"  # what kept the flow from sending at the last look
         self._sending = False
+        self._resend: deque = deque()  # reliable: payloads a closed link did not confirm
+        self._on_link: Dict[bytes, Dict[int, bytes]] = {}  # reliable: link -> sequence -> payload
 
     @property
     def link(self) -> Optional[bytes]:
@@ -776,7 +782,22 @@ class Traffic:
 
     @property
     def done(self) -> bool:
-        return self.failed is not None or self._next >= self.count
+        return self.failed is not None or self._all_handed_over()
+
+    def _all_handed_over(self) -> bool:
+        """Every message sent and, for a reliable flow, every one confirmed."""
+        if self._next < self.count or self._resend:
+            return False
+        mesh = self._mesh()
+        return not self.reliable or mesh is None or self._unconfirmed(mesh) == 0
+
+    def _unconfirmed(self, m: Mesh) -> int:
+        """Reliable: messages the current link was given and has not confirmed."""
+        sent = self._on_link.get(self.link, {}) if self.links else {}
+        if not sent:
+            return 0
+        confirmed = {e["sequence"] for e in m.events(kind="link_delivered", node=self.src) if e["id"] == self.link}
+        return sum(1 for s in sent if s not in confirmed)
 
     @property
     def reason(self) -> Optional[str]:
@@ -788,7 +809,7 @@ class Traffic:
         """'scheduled', 'opening', 'sending', 'done' or 'failed'."""
         if self.failed is not None:
             return "failed"
-        if self._next >= self.count:
+        if self._all_handed_over():
             return "done"
         if self.started_at is None:
             return "scheduled"
@@ -833,10 +854,35 @@ class Traffic:
         self._deadline = m.now + self.timeout_s
         self._open()
 
+    def _requeue(self, m: Mesh) -> None:
+        """Reliable: what the current link was given and did not confirm goes first on the next."""
+        sent = self._on_link.pop(self.link, None) if self.links else None
+        if not sent:
+            return
+        confirmed = {e["sequence"] for e in m.events(kind="link_delivered", node=self.src) if e["id"] == self.link}
+        self._resend.extend(p for s, p in sorted(sent.items()) if s not in confirmed)
+
+    def _watch(self) -> None:
+        """Reliable, everything handed over: waits until the link confirmed it all, and starts again
+        with what it did not confirm when the link goes away first."""
+        m = self._mesh()
+        if m is None or self.failed or not self.links:
+            return
+        if self._unconfirmed(m) == 0:
+            return
+        state = m.link_state(self.src, self.link) if m.state(self.src) != "crashed" else None
+        if state == "active" or m.state(self.src) != "up":
+            m.after(max(self.interval_s, 1.0), self._watch)
+            return
+        self._deadline = m.now + self.timeout_s
+        self._open()
+
     def _open(self) -> None:
         m = self._mesh()
         if m is None or self.failed:
             return
+        if self.reliable:
+            self._requeue(m)
         self._sending = False
         if m.now > self._deadline:
             self.failed = self._obstacle
@@ -877,7 +923,11 @@ class Traffic:
 
     def _send(self) -> None:
         m = self._mesh()
-        if m is None or self.failed or self._next >= self.count:
+        if m is None or self.failed:
+            return
+        if self._next >= self.count and not self._resend:
+            if self.reliable:
+                m.after(max(self.interval_s, 1.0), self._watch)
             return
         state = m.link_state(self.src, self.link) if m.state(self.src) != "crashed" else None
         if state != "active":
@@ -888,10 +938,24 @@ class Traffic:
                 self._next += 1  # the source is down: this message is not sent
                 m.after(self.interval_s, self._send)
             return
+        if self._resend:
+            data = self._resend[0]
+            try:
+                seq = m.send_reliable(self.src, self.link, data)
+                self._resend.popleft()
+                self._on_link.setdefault(self.link, {})[seq] = data
+            except FullError:
+                pass  # the window is taken: wait for an acknowledgement
+            except ValueError as e:
+                self.errors.append(str(e))
+                self._resend.popleft()
+            m.after(self.poll_s, self._send)
+            return
         data = self.payload(self._next)
         try:
             if self.reliable:
-                m.send_reliable(self.src, self.link, data)
+                seq = m.send_reliable(self.src, self.link, data)
+                self._on_link.setdefault(self.link, {})[seq] = data
             else:
                 m.send(self.src, self.link, data)
             self.payloads.append(data)
@@ -903,7 +967,7 @@ class Traffic:
         except ValueError as e:
             self.errors.append(str(e))
         self._next += 1
-        if self._next < self.count:
+        if self._next < self.count or self.reliable:  # a reliable flow then watches its link
             m.after(self.interval_s, self._send)
 
     def __repr__(self):

@@ -199,6 +199,67 @@ def test_a_reliable_flow_over_heavy_loss_delivers_everything_once_in_order():
         m.send_reliable(0, bytes(16), b"x")
 
 
+def test_a_reliable_flow_sends_again_what_a_lost_link_did_not_confirm():
+    # 0 - 1 - 2. Mid-flow the cable 1-2 goes down; node 2 closes the link (its close is lost with the
+    # cable) and forgets it; the cable comes back. Node 0's channel repeats into a link node 2 no
+    # longer has, gives up (delivery_failed), and the flow opens a new link and sends the messages
+    # the old one never confirmed first: all 40 arrive, the resent ones on the second link.
+    m = line_mesh(3)
+    d = m.add_destination(2, "test.resend")
+    m.announce(2, d)
+    m.run(1.0)
+    t = sim.inject_traffic(m, 0, d, count=40, size=32, interval_s=0.1, timeout_s=120, reliable=True)
+    m.run(2.0)
+    assert len(t.links) == 1 and m.link_state(0, t.link) == "active"
+    first = t.link
+    m.set_link_up(1, False)
+    m.run(2.5)
+    m.close_link(2, first)
+    m.run(3.0)
+    m.set_link_up(1, True)
+    m.run(200.0)
+    assert t.sent == 40 and t.delivered == 40 and t.errors == []
+    assert len(t.links) == 2
+    closed = [e for e in m.events(kind="link_closed", node=0) if e["id"] == first]
+    assert [e["reason"] for e in closed] == ["delivery_failed"]
+    on_second = [e["data"] for e in m.events(kind="link_data", node=2) if e["id"] == t.link]
+    on_first = [e["data"] for e in m.events(kind="link_data", node=2) if e["id"] == first]
+    assert set(on_first) | set(on_second) == set(t.payloads)
+    assert on_second and on_second[0] not in on_first  # the unconfirmed ones went first, again
+    assert t.status == "done" and t.confirmed >= 40
+
+
+def test_reliable_flows_across_a_100_node_wifi_mesh_deliver_everything():
+    # The node issue's end-to-end check at 100 nodes (the 300- and 1,000-node runs are measured in
+    # docs/performance.md): a connected random geometric mesh, about 5 neighbours a node, WiFi-like
+    # links with 1 % frame loss, gossip on, every node announcing every 60 s; two minutes in (as
+    # every node re-announces), 50 reliable flows of 20 messages between random pairs.
+    import random
+    n = 100
+    radius = math.sqrt(5.0 / (math.pi * n))
+    topo = next(t for t in (sim.random_geometric(n, radius, s) for s in range(1, 2000))
+                if t.is_connected() and max(t.degrees()) <= sim.CAPACITIES["interfaces"])
+    m = sim.Mesh(seed=1, gossip=True)
+    m.build(topo, sim.LinkParams(bitrate_bps=6_000_000, latency_ms=2.0, loss=0.01))
+    dests = [m.add_destination(i, f"test.mesh.{i}") for i in range(n)]
+    for i, d in enumerate(dests):
+        m.announce_every(i, d, first_s=i / n, period_s=60.0)
+    m.run(120.0)
+    rng = random.Random(1)
+    flows = []
+    for _ in range(50):
+        a, b = rng.sample(range(n), 2)
+        flows.append(sim.inject_traffic(m, a, dests[b], count=20, size=64, interval_s=0.5, timeout_s=60,
+                                        reliable=True))
+    m.run(300.0)
+    assert all(f.status == "done" for f in flows), [f for f in flows if f.status != "done"]
+    assert sum(f.sent for f in flows) == 1000
+    assert sim.delivery_ratio(flows) >= 0.99
+    for f in flows:  # each in order, each once on its link
+        mine = [e["data"] for e in m.events(kind="link_data", node=f.dest_node) if e["id"] in set(f.links)]
+        assert mine == f.payloads
+
+
 def test_removing_the_middle_node_stops_delivery():
     m = line_mesh(3)
     d = m.add_destination(2, "test.cut")

@@ -297,8 +297,10 @@ public:
         s_.rcv_deliver = static_cast<std::uint16_t>(s_.rcv_deliver + 1);
     }
 
-    /// The sequence of a message the peer acknowledged, in the order acknowledgements arrived
-    /// (ascending within one ack); each sequence sent is confirmed exactly once.
+    /// The sequence of a message the peer has received in order (its ack's cumulative part passed
+    /// it, so the peer hands it to its application even if the link dies now), in sequence order;
+    /// each sequence sent is confirmed exactly once. A selectively acknowledged message is
+    /// confirmed only once the gap before it is filled.
     std::optional<std::uint16_t> pop_acknowledged() noexcept {
         if (s_.confirmed_count == 0) return std::nullopt;
         const std::uint16_t seq = s_.confirmed[s_.confirmed_head];
@@ -352,7 +354,8 @@ private:
         std::uint16_t transmissions = 0;
         std::uint8_t context = 0;
         std::uint8_t later_acked = 0;  // messages transmitted after this one's last transmission, since acked
-        bool acked = false;
+        bool acked = false;      // the peer has it (cumulative or selective ack): no more repeats
+        bool confirmed = false;  // the peer has it and everything before it (cumulative ack)
         bool fast = false;  // due for a fast retransmission
         std::array<std::uint8_t, channel_mdu> payload{};
     };
@@ -514,15 +517,26 @@ private:
             if ((a.mask >> i & 1u) != 0 && next_off + 1 + i >= sent) return malformed(error::out_of_range);
         ++s_.stats.acks_received;
 
-        // Acknowledge, in sequence order, every message in flight the ack covers.
+        // Acknowledge, in sequence order, every message in flight the ack covers. A selective bit
+        // only stops the message's repeats: the peer holds it but cannot hand it over before the
+        // gap below it is filled, and a link that dies first takes it along. It is confirmed
+        // (pop_acknowledged) once the cumulative part passes it: received in order.
         bool any = false;
         bool have_sample = false;
         timestamp sample_sent{};
         for (int k = 0; k < sent; ++k) {
             const int bit = k - next_off - 1;
-            const bool covered = k < next_off || (bit >= 0 && bit < 32 && (a.mask >> bit & 1u) != 0);
+            const bool cumulative = k < next_off;
+            const bool covered = cumulative || (bit >= 0 && bit < 32 && (a.mask >> bit & 1u) != 0);
             const std::uint16_t seq = seq_at(static_cast<std::uint16_t>(k));
             out_slot& m = out_at(seq);
+            if (cumulative && !m.confirmed) {
+                m.confirmed = true;
+                any = true;
+                s_.confirmed[(s_.confirmed_head + s_.confirmed_count) % Window] = seq;
+                ++s_.confirmed_count;
+                ++s_.stats.messages_acked;
+            }
             if (m.acked || !covered) continue;
             m.acked = true;
             any = true;
@@ -538,9 +552,6 @@ private:
             }
             crypto::secure_wipe(m.payload.data(), m.length);
             --s_.unacked;
-            s_.confirmed[(s_.confirmed_head + s_.confirmed_count) % Window] = seq;
-            ++s_.confirmed_count;
-            ++s_.stats.messages_acked;
         }
         if (!any) {
             ++s_.stats.acks_stale;
@@ -552,7 +563,7 @@ private:
             if (!o.acked && o.later_acked >= fast_threshold && o.transmissions < max_transmissions()) o.fast = true;
         }
         // Slide the window past the acknowledged prefix.
-        while (s_.snd_base != s_.snd_new && out_at(s_.snd_base).acked) {
+        while (s_.snd_base != s_.snd_new && out_at(s_.snd_base).confirmed) {
             out_at(s_.snd_base) = out_slot{};
             s_.snd_base = static_cast<std::uint16_t>(s_.snd_base + 1);
             s_.snd_head = (s_.snd_head + 1) % Window;
