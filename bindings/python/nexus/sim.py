@@ -791,12 +791,16 @@ class Traffic:
         mesh = self._mesh()
         return not self.reliable or mesh is None or self._unconfirmed(mesh) == 0
 
+    def _confirmed_on(self, m: Mesh, link: bytes) -> Set[int]:
+        """The sequences `link` confirmed (the source's link_delivered events)."""
+        return {e["sequence"] for e in m.events(kind="link_delivered", node=self.src) if e["id"] == link}
+
     def _unconfirmed(self, m: Mesh) -> int:
         """Reliable: messages the current link was given and has not confirmed."""
         sent = self._on_link.get(self.link, {}) if self.links else {}
         if not sent:
             return 0
-        confirmed = {e["sequence"] for e in m.events(kind="link_delivered", node=self.src) if e["id"] == self.link}
+        confirmed = self._confirmed_on(m, self.link)
         return sum(1 for s in sent if s not in confirmed)
 
     @property
@@ -859,7 +863,7 @@ class Traffic:
         sent = self._on_link.pop(self.link, None) if self.links else None
         if not sent:
             return
-        confirmed = {e["sequence"] for e in m.events(kind="link_delivered", node=self.src) if e["id"] == self.link}
+        confirmed = self._confirmed_on(m, self.link)
         self._resend.extend(p for s, p in sorted(sent.items()) if s not in confirmed)
 
     def _watch(self) -> None:
