@@ -37,6 +37,12 @@ def parse_args(argv):
     ap.add_argument("--crash", type=float, default=0.0, help="fraction of the nodes that crash")
     ap.add_argument("--run", type=float, default=180.0, help="simulated seconds after the flows start")
     ap.add_argument("--plain", action="store_true", help="unacknowledged sends instead of reliable ones")
+    ap.add_argument("--period", type=float, default=60.0, help="seconds between a node's announces")
+    ap.add_argument("--interval", type=float, default=0.5, help="seconds between a flow's messages")
+    ap.add_argument("--lora", type=int, default=0, metavar="SF",
+                    help="LoRa links (125 kHz, 4/5) at this spreading factor instead of WiFi")
+    ap.add_argument("--shared", action="store_true",
+                    help="one radio per node: every edge on interface 0 (a shared half-duplex channel)")
     args = ap.parse_args(argv)
     if args.nodes < 2 or args.flows < 1 or args.count < 1 or not 0 <= args.loss < 1 or not 0 <= args.crash < 1:
         ap.error("need --nodes >= 2, --flows and --count >= 1, --loss and --crash in [0, 1)")
@@ -52,21 +58,25 @@ def main(argv):
     radius = min(1.5, math.sqrt(args.degree / (math.pi * n)))
     for s in range(args.seed, args.seed + 2000):
         topo = sim.random_geometric(n, radius, s)
-        if topo.is_connected() and max(topo.degrees()) <= sim.CAPACITIES["interfaces"]:
+        if topo.is_connected() and (args.shared or max(topo.degrees()) <= sim.CAPACITIES["interfaces"]):
             break
     else:
         raise SystemExit(f"no connected {n}-node topology near seed {args.seed}: raise --degree")
     m = sim.Mesh(seed=args.seed, gossip=True)
-    m.build(topo, sim.LinkParams(bitrate_bps=6_000_000, latency_ms=2.0, loss=args.loss))
+    if args.lora:
+        link = sim.LinkParams(loss=args.loss, lora=sim.LoRa(sf=args.lora))
+    else:
+        link = sim.LinkParams(bitrate_bps=6_000_000, latency_ms=2.0, loss=args.loss)
+    m.build(topo, link, shared=args.shared)
     dests = [m.add_destination(i, f"example.flow.{i}") for i in range(n)]
     for i, d in enumerate(dests):
-        m.announce_every(i, d, first_s=i / n, period_s=60.0)
+        m.announce_every(i, d, first_s=i / n, period_s=args.period)
     m.run(args.start)
     rng = random.Random(args.seed)
     flows = []
     for _ in range(args.flows):
         a, b = rng.sample(range(n), 2)
-        flows.append(sim.inject_traffic(m, a, dests[b], count=args.count, size=64, interval_s=0.5,
+        flows.append(sim.inject_traffic(m, a, dests[b], count=args.count, size=64, interval_s=args.interval,
                                         timeout_s=args.timeout, reliable=not args.plain))
     victims = []
     if args.crash:
@@ -77,7 +87,8 @@ def main(argv):
     sent = sum(f.sent for f in flows)
     offered = args.flows * args.count
     print(f"{n} nodes (topology seed {s}, diameter from node 0: {max(topo.distances(0).values())} hops), "
-          f"{'plain' if args.plain else 'reliable'} flows, {args.loss:.1%} loss per hop"
+          f"{'plain' if args.plain else 'reliable'} flows, {args.loss:.1%} loss per hop, "
+          f"{'LoRa SF%d' % args.lora if args.lora else 'WiFi'}{' shared' if args.shared else ''}"
           + (f", crashed {sorted(victims)}" if victims else ""))
     print(f"offered {offered}, sent {sent}, delivered {sum(f.delivered for f in flows)} "
           f"(delivered / sent {sim.delivery_ratio(flows):.4f})  [{time.perf_counter() - wall:.0f} s wall]")
