@@ -660,6 +660,20 @@ def test_example_plots_a_png(tmp_path):
     assert "nodes" in r.stdout
 
 
+def test_flows_example_reports_what_it_delivered():
+    flows = EXAMPLE.parent / "sim_flows.py"
+    env = dict(os.environ)
+    pkg = pathlib.Path(sim.__file__).resolve().parents[1]
+    env["PYTHONPATH"] = os.pathsep.join([str(pkg)] + [p for p in [env.get("PYTHONPATH")] if p])
+    r = subprocess.run([sys.executable, str(flows), "--nodes", "12", "--flows", "4", "--count", "5",
+                        "--start", "20", "--run", "60"], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "reliable flows" in r.stdout and "offered 20, sent 20, delivered 20" in r.stdout
+    bad = subprocess.run([sys.executable, str(flows), "--nodes", "1"], env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert bad.returncode == 2 and "--nodes >= 2" in bad.stderr
+
+
 # ---- next hops, walks, costs, flows that say why, convergence that walks ---------------------------
 
 
