@@ -77,6 +77,10 @@ const CAPACITY_NAMES = ['interfaces', 'destinations', 'knownDestinations', 'rout
   'earlyOffers', 'gossipKinds', 'events', 'announceSources', 'heldAnnounces', 'announceRates',
   'announceRetries', 'pathRequests', 'cachedAppData', 'channelWindow'];
 const METRICS = { size: 8, bandwidth: 0, latency: 4, shared: 6 };
+// nexus_node_channel_info: one uint64 per field, in this order (read as Numbers).
+const CHANNEL_INFO = ['window', 'inFlight', 'unacknowledged', 'srttMs', 'rttvarMs', 'rtoMs', 'messagesSent',
+  'retransmissions', 'fastRetransmissions', 'messagesAcked', 'messagesReceived', 'duplicates', 'outOfWindow',
+  'acksSent', 'acksReceived', 'acksStale', 'malformed'];
 // nexus_routing_entry of nexus_routing.h (as in routing.js).
 const ENTRY = {
   size: 88, hop: 16, cost: 32, iface: 38, reliability: 39, state: 40, failed: 41, suspect: 42, lamport: 48,
@@ -465,6 +469,20 @@ module.exports = function nodeApi(m, { NexusError, check, withHeap, read }) {
       return withHeap([link, data], [4], ([pl, pd, ps]) => {
         check(m._nexus_node_send_reliable(this._handle, pl, pd, data.length, now, context, ps));
         return view().getInt32(ps, true);
+      });
+    }
+
+    // The reliable channel of an established link of ours ({ window, inFlight, unacknowledged,
+    // srttMs, rttvarMs, rtoMs, messagesSent, retransmissions, ... }), or null (unknown, or not yet
+    // established).
+    channelInfo(link) {
+      bytes(link, 'link', 16);
+      return withHeap([link], [8 * CHANNEL_INFO.length], ([pl, pi]) => {
+        const s = m._nexus_node_channel_info_get(this._handle, pl, pi);
+        if (s === NOT_FOUND) return null;
+        check(s);
+        const v = view();
+        return Object.fromEntries(CHANNEL_INFO.map((k, i) => [k, Number(v.getBigUint64(pi + 8 * i, true))]));
       });
     }
 

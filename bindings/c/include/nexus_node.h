@@ -344,6 +344,26 @@ nexus_status nexus_node_send(nexus_node* node, const uint8_t* link16, const uint
 nexus_status nexus_node_send_reliable(nexus_node* node, const uint8_t* link16, const uint8_t* data,
                                       size_t data_len, uint64_t now_ms, uint8_t context, int* sequence);
 
+/* The reliable channel of an established link: its round-trip estimate and counters (link/channel.hpp
+ * channel_stats). All fields uint64_t, so the layout is the same on every target. */
+typedef struct nexus_node_channel_info {
+    uint64_t window;               /* messages outstanding per direction (channel_window) */
+    uint64_t in_flight;            /* sequences in the send window */
+    uint64_t unacknowledged;       /* sent or queued, not yet acknowledged */
+    uint64_t srtt_ms, rttvar_ms, rto_ms; /* RFC 6298 estimate; rto includes backoff */
+    uint64_t messages_sent;        /* first transmissions */
+    uint64_t retransmissions;      /* every later transmission */
+    uint64_t fast_retransmissions; /* of which after three later messages were acknowledged */
+    uint64_t messages_acked;       /* confirmed to the application (LINK_DELIVERED) */
+    uint64_t messages_received;    /* the peer's messages accepted */
+    uint64_t duplicates, out_of_window, acks_sent, acks_received, acks_stale, malformed;
+} nexus_node_channel_info;
+
+/* Fills *info for an established link of ours. NEXUS_ERR_NOT_FOUND for an unknown link or one not
+ * yet established (its channel starts at establishment). */
+nexus_status nexus_node_channel_info_get(const nexus_node* node, const uint8_t* link16,
+                                         nexus_node_channel_info* info);
+
 /* Closes a link at once (a close packet is queued for the peer); poll reports it closed. */
 nexus_status nexus_node_close(nexus_node* node, const uint8_t* link16);
 

@@ -55,6 +55,9 @@ static_assert(NEXUS_NODE_EVENT_ANNOUNCE == static_cast<int>(nexus::node_event_ki
               NEXUS_NODE_EVENT_FORWARDED == static_cast<int>(nexus::node_event_kind::forwarded) &&
               NEXUS_NODE_EVENT_LINK_DELIVERED == static_cast<int>(nexus::node_event_kind::link_delivered));
 static_assert(NEXUS_CHANNEL_MDU == nexus::channel_mdu);
+static_assert(sizeof(nexus_node_channel_info) == 17 * sizeof(std::uint64_t) &&
+              sizeof(nexus::channel_stats) == 11 * sizeof(std::uint64_t),
+              "nexus_node_channel_info: three sizes, three estimates and every channel_stats counter");
 // Both structs are all counters / all sizes: a field added to the core without its C twin changes
 // the size and stops the build here instead of going missing from the C view.
 static_assert(sizeof(nexus_node_stats) == sizeof(nexus::node_stats),
@@ -523,6 +526,36 @@ nexus_status nexus_node_send_reliable(nexus_node* node, const uint8_t* link16, c
 nexus_status nexus_node_close(nexus_node* node, const uint8_t* link16) {
     if (node == nullptr || link16 == nullptr) return NEXUS_ERR_NULL_POINTER;
     return with_node(node, [&](auto& n) { return status_of(n.close(hash_of(link16))); });
+}
+
+nexus_status nexus_node_channel_info_get(const nexus_node* node, const uint8_t* link16,
+                                         nexus_node_channel_info* info) {
+    if (node == nullptr || link16 == nullptr || info == nullptr) return NEXUS_ERR_NULL_POINTER;
+    return with_node(node, [&](const auto& n) {
+        const auto* ch = n.find_channel(hash_of(link16));
+        if (ch == nullptr) return NEXUS_ERR_NOT_FOUND;
+        const auto& s = ch->stats();
+        nexus_node_channel_info c{};
+        c.window = ch->window;
+        c.in_flight = ch->in_flight();
+        c.unacknowledged = ch->unacknowledged();
+        c.srtt_ms = static_cast<std::uint64_t>(ch->srtt().count_ms());
+        c.rttvar_ms = static_cast<std::uint64_t>(ch->rttvar().count_ms());
+        c.rto_ms = static_cast<std::uint64_t>(ch->rto().count_ms());
+        c.messages_sent = s.messages_sent;
+        c.retransmissions = s.retransmissions;
+        c.fast_retransmissions = s.fast_retransmissions;
+        c.messages_acked = s.messages_acked;
+        c.messages_received = s.messages_received;
+        c.duplicates = s.duplicates;
+        c.out_of_window = s.out_of_window;
+        c.acks_sent = s.acks_sent;
+        c.acks_received = s.acks_received;
+        c.acks_stale = s.acks_stale;
+        c.malformed = s.malformed;
+        *info = c;
+        return NEXUS_OK;
+    });
 }
 
 nexus_status nexus_node_link_state(const nexus_node* node, const uint8_t* link16, int* state) {

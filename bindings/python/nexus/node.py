@@ -469,6 +469,14 @@ class Node:
         d = self._core.link_table_entry(_bytes(link, "link"))
         return None if d is None else LinkRoute(**d)
 
+    def channel_info(self, link: bytes) -> Optional[Dict[str, int]]:
+        """The reliable channel of an established link of ours, or None (unknown, or not yet
+        established): window, in_flight, unacknowledged, srtt_ms, rttvar_ms, rto_ms and its
+        counters (messages_sent, retransmissions, fast_retransmissions, messages_acked,
+        messages_received, duplicates, out_of_window, acks_sent, acks_received, acks_stale,
+        malformed)."""
+        return self._core.channel_info(_bytes(link, "link"))
+
     @property
     def link_table_size(self) -> int:
         """Transport: how many links the node forwards for others."""

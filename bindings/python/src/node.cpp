@@ -292,6 +292,36 @@ public:
         return visit([](const auto& n) { return n.link_table_size(); });
     }
 
+    /// The reliable channel of an established link of ours (window, estimates, channel_stats), or
+    /// None (unknown or not yet established).
+    std::optional<py::dict> channel_info(const py::bytes& link) const {
+        const auto l = hash_arg(link, "link");
+        return visit([&](const auto& n) -> std::optional<py::dict> {
+            const auto* ch = n.find_channel(l);
+            if (ch == nullptr) return std::nullopt;
+            const auto& s = ch->stats();
+            py::dict d;
+            d["window"] = ch->window;
+            d["in_flight"] = ch->in_flight();
+            d["unacknowledged"] = ch->unacknowledged();
+            d["srtt_ms"] = ch->srtt().count_ms();
+            d["rttvar_ms"] = ch->rttvar().count_ms();
+            d["rto_ms"] = ch->rto().count_ms();
+            d["messages_sent"] = s.messages_sent;
+            d["retransmissions"] = s.retransmissions;
+            d["fast_retransmissions"] = s.fast_retransmissions;
+            d["messages_acked"] = s.messages_acked;
+            d["messages_received"] = s.messages_received;
+            d["duplicates"] = s.duplicates;
+            d["out_of_window"] = s.out_of_window;
+            d["acks_sent"] = s.acks_sent;
+            d["acks_received"] = s.acks_received;
+            d["acks_stale"] = s.acks_stale;
+            d["malformed"] = s.malformed;
+            return d;
+        });
+    }
+
     /// (bandwidth_bps, constrained, [(capacity, available or None, bytes_sent, messages, refused,
     /// refused_push) per tier 1..4]); None without a budget; invalid_argument for an unknown interface.
     /// available is read from a copy of the budget (it refills), so the node is not changed.
@@ -719,6 +749,7 @@ void bind_node(py::module_& m) {
         .def_property_readonly("known_count", &node_core::known_count)
         .def("request_path", &node_core::request_path, py::arg("destination"), py::arg("now_ms"))
         .def("link_table_entry", &node_core::link_table_entry, py::arg("link"))
+        .def("channel_info", &node_core::channel_info, py::arg("link"))
         .def_property_readonly("link_table_size", &node_core::link_table_size)
         .def("budget", &node_core::budget, py::arg("iface"), py::arg("now_ms"))
         .def("neighbours", &node_core::neighbours)

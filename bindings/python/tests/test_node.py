@@ -863,6 +863,12 @@ def test_reliable_messages_over_a_lossy_bridge(profile):
     assert got[m.b] == sent[m.a] and got[m.a] == sent[m.b]
     assert sorted(delivered[m.a]) == sorted(delivered[m.b]) == list(range(count))
     assert m.a.link_state(link) == "active"
+    for n in (m.a, m.b):  # the channels' counters agree with what the test saw
+        c = n.channel_info(link)
+        assert c["window"] == CAPACITIES["channel_window"] and c["in_flight"] == c["unacknowledged"] == 0
+        assert c["messages_sent"] == c["messages_acked"] == c["messages_received"] == count
+        assert c["retransmissions"] > 0 and c["rto_ms"] >= 200 and c["malformed"] == 0
+    assert m.a.channel_info(bytes(16)) is None
     assert CHANNEL_MDU == 452  # docs/link.md: a link packet's 456 bytes less the channel's 4
 
     with pytest.raises(InvalidLengthError):

@@ -540,6 +540,16 @@ for (const profile of ['nexus', 'reticulum']) {
     const all = Array.from({ length: count }, (_, i) => i);
     for (const n of [m.a, m.b]) assert.deepEqual([...delivered.get(n)].sort((x, y) => x - y), all);
     assert.equal(m.a.linkState(link), 'active');
+    for (const n of [m.a, m.b]) { // the channels' counters agree with what the test saw
+      const c = n.channelInfo(link);
+      assert.equal(c.window, nexus.Node.capacities.channelWindow);
+      assert.equal(c.inFlight, 0);
+      assert.equal(c.unacknowledged, 0);
+      assert.deepEqual([c.messagesSent, c.messagesAcked, c.messagesReceived], [count, count, count]);
+      assert.ok(c.retransmissions > 0 && c.rtoMs >= 200 && c.malformed === 0);
+    }
+    assert.equal(m.a.channelInfo(new Uint8Array(16)), null);
+    assert.throws(() => m.a.channelInfo(new Uint8Array(15)), code('invalid_length'));
 
     assert.throws(() => m.a.sendReliable(link, new Uint8Array(nexus.CHANNEL_MDU + 1), t), code('invalid_length'));
     assert.throws(() => m.a.sendReliable(new Uint8Array(16), utf8('x'), t), code('not_found'));
