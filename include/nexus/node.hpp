@@ -387,7 +387,7 @@ private:
             return fail(error::not_found);
         }
         if (link_request)
-            return transport_.forward_link_request(ctx_, iface, in, hop->iface, hop->next_hop, now);
+            return transport_.forward_link_request(ctx_, iface, in, hop->iface, hop->next_hop, hop->latency_ms, now);
         return transport_.forward_addressed(ctx_, iface, in, hop->iface, hop->next_hop, now);
     }
 

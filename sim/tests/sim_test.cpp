@@ -4,7 +4,8 @@
 // queue overflow and crashes at the medium level, the traffic classifier against the byte-0
 // layout of wire/packet.hpp, topologies against brute force, determinism of whole runs, and real
 // nexus nodes: a 5-node line whose end nodes learn each other's announces through three
-// transport nodes, open a link end to end and exchange messages, until the middle node crashes.
+// transport nodes, open a link end to end and exchange messages, until the middle node crashes;
+// and sim/flows.hpp's flows over a lossy line, counted from the destination's own events.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "nexus/sim/flows.hpp"
 #include "nexus/sim/medium.hpp"
 #include "nexus/sim/mesh.hpp"
 #include "nexus/sim/survey.hpp"
@@ -741,4 +743,94 @@ TEST_CASE("sim: busiest_link_share is bytes over nominal capacity, per traffic c
     const double nominal_bytes_per_s = static_cast<double>(sim::nominal_bps(lora)) / 8;
     CHECK(sim::busiest_link_share(q.net, sim::traffic::announce, sim::from_seconds(10)) ==
           doctest::Approx(50.0 / (nominal_bytes_per_s * 10)));
+}
+
+TEST_CASE("sim: flows deliver every message over a lossy line on the reliable channel, and say why one sent nothing") {
+    // 0 - 1 - 2 - 3 - 4 - 5 and a leaf 6 on 2, 5 % frame loss on every hop: a plain message
+    // crosses the five hops to 5 with probability 0.95^5 = 0.77, so the 40 plain ones lose some
+    // (seeded); the reliable flow must deliver all 40, counted from node 5's own link_data events.
+    sim::mesh<> m(7);
+    sim::link_params lp;
+    lp.bitrate_bps = 1'000'000;
+    lp.latency_us = 2000;
+    lp.loss = 0.05;
+    nexus::node_config c;
+    c.transport = true;
+    auto topo = sim::line_topology(6);
+    topo.nodes = 7;
+    topo.edges.emplace_back(2, 6);
+    m.build(topo, lp, sim::port_mode::per_edge, c);
+    const auto d5 = m.add_destination(5, "nexus.test.flows");
+    const auto d6 = m.add_destination(6, "nexus.test.flows");
+    const auto silent = m.add_destination(3, "nexus.test.never.announced");
+    m.announce_every(5, d5, 0, sim::from_seconds(10));
+    m.announce_every(6, d6, 0, sim::from_seconds(10));
+    m.run_until(sim::from_seconds(30));
+    sim::flow_set<sim::default_node> flows(m);
+    sim::flow_params p;
+    p.count = 40;
+    p.interval = sim::from_ms(200);
+    p.timeout = sim::from_seconds(20);
+    const auto reliable = flows.add(0, 5, d5, p, m.now_us());
+    p.reliable = false;
+    const auto plain = flows.add(0, 5, d5, p, m.now_us());
+    const auto nowhere = flows.add(0, 3, silent, p, m.now_us());
+    // The destination of this one crashes before it starts: announced, so routed, but no proof.
+    const auto dead = flows.add(1, 6, d6, p, m.now_us() + sim::from_seconds(2));
+    m.at(m.now_us() + sim::from_seconds(1), [&m] { m.crash(6); });
+    m.run_until(m.now_us() + sim::from_seconds(120));
+
+    CHECK(flows[reliable].sent == 40);
+    CHECK(flows[reliable].delivered.size() == 40);
+    CHECK(flows[reliable].confirmed >= 40);
+    CHECK(flows[reliable].done());
+    CHECK(flows[reliable].failed == sim::flow_obstacle::none);
+    CHECK(flows[plain].sent == 40);
+    CHECK(flows[plain].delivered.size() < 40);
+    CHECK(flows[plain].delivered.size() > 20);
+    CHECK(flows[nowhere].sent == 0);
+    CHECK(flows[nowhere].links.empty());
+    CHECK(flows[nowhere].failed == sim::flow_obstacle::no_path);
+    CHECK(flows[dead].sent == 0);
+    CHECK(!flows[dead].links.empty());
+    CHECK(flows[dead].failed == sim::flow_obstacle::timed_out);
+    CHECK(flows.offered() == 160);
+    CHECK(flows.delivered() == flows[reliable].delivered.size() + flows[plain].delivered.size());
+}
+
+TEST_CASE("sim: a link over a slow path (a 40 s round trip) comes up: the setup timeout follows the path's latency") {
+    // 0 - 1 - 2 - 3 - 4 - 5, each hop 4 s one way: the request and the proof take 40 s in all,
+    // more than the configured 30 s establishment timeout. link_setup_timeout: 16 x the path's
+    // latency as routing scores it ((4,000 + 1 ms) x 5 hops = 20 s), capped at 4 x 30 s = 120 s,
+    // at the initiator, at every relay's link-table entry and at the responder (its interface's
+    // latency x the request's hop count).
+    CHECK(nexus::link_setup_timeout(nexus::duration::seconds(30), 0) == nexus::duration::seconds(30));
+    CHECK(nexus::link_setup_timeout(nexus::duration::seconds(30), 1875) == nexus::duration::seconds(30));
+    CHECK(nexus::link_setup_timeout(nexus::duration::seconds(30), 4000) == nexus::duration::seconds(64));
+    CHECK(nexus::link_setup_timeout(nexus::duration::seconds(30), 20005) == nexus::duration::seconds(120));
+    CHECK(nexus::link_setup_timeout(nexus::duration::milliseconds(500), 100) == nexus::duration::milliseconds(1600));
+    sim::mesh<> m(3);
+    sim::link_params lp;
+    lp.bitrate_bps = 0;
+    lp.latency_us = 4'000'000;
+    nexus::node_config c;
+    c.transport = true;
+    m.build(sim::line_topology(6), lp, sim::port_mode::per_edge, c);
+    const auto d5 = m.add_destination(5, "nexus.test.slow");
+    REQUIRE(m.announce(5, d5));
+    m.run_until(sim::from_seconds(60));
+    REQUIRE(m[0].route(d5, m.now()) != nullptr);
+    const auto link = m.open_link(0, d5);
+    REQUIRE(link);
+    const auto opened = m.now_us();
+    m.run_until(opened + sim::from_seconds(39));
+    CHECK(m[0].link_status(*link) == nexus::link_state::pending);
+    m.run_until(opened + sim::from_seconds(60));
+    REQUIRE(m[0].link_status(*link) == nexus::link_state::active);
+    const std::uint8_t hello[] = {1, 2, 3};
+    REQUIRE(m.send_reliable(0, *link, hello));
+    m.run_until(m.now_us() + sim::from_seconds(60));
+    CHECK(m[5].link_status(*link) == nexus::link_state::active);
+    CHECK(m[5].find_channel(*link) != nullptr);
+    CHECK(m[5].find_channel(*link)->stats().messages_received == 1);
 }

@@ -398,15 +398,43 @@ TEST_CASE("channel: Karn's rule and exponential backoff") {
     CHECK(a.rto() == ms(600));
     CHECK(a.next_deadline() == at(900));
     CHECK(a.stats().retransmissions == 1);
-    // Acknowledged after the retransmission: ambiguous, no sample (Karn), the backoff stays.
+    // Acknowledged after the retransmission: ambiguous, no sample (Karn); the progress ends the
+    // backoff (the RTO before it, 300).
     feed(a, ack_body(1, 0), at(350));
     CHECK(a.pop_acknowledged() == std::uint16_t{0});
     CHECK(a.srtt() == ms(100));
-    CHECK(a.rto() == ms(600));
+    CHECK(a.rto() == ms(300));
     // A clean sample of 80 ms resets it: RTTVAR = 3/4 50 + 1/4 20 = 42.5, SRTT = 97.5,
     // RTO = 97.5 + 170 = 267.5 -> 268.
     std::int64_t now = 400;
     exchange(a, now, 80);
+    CHECK(a.rto() == ms(268));
+}
+
+TEST_CASE("channel: an ack that a later retransmission triggered gives no RTT sample for an earlier message") {
+    // m0 at 0 is lost; m1 at 200 arrives, but its ack is lost; m0's repeat at 300 arrives and the
+    // ack it triggers (at 400) covers both. That ack answers the repeat, not m1: sampling m1 from
+    // its send would add 100 ms of waiting for the repeat (a 200 ms "round trip" on a 100 ms path:
+    // SRTT 112.5, RTO 363), and on a lossy path such samples grow the RTO toward itself. The newest
+    // transmission the ack covers is m0's second: ambiguous (Karn), so no sample; the progress
+    // ends the backoff.
+    channel<4> a(ms(100));  // SRTT 100, RTO 300
+    REQUIRE(a.send(0, text("m0"), at(0)));
+    REQUIRE(drain(a, at(0)).size() == 1);
+    REQUIRE(a.send(0, text("m1"), at(200)));
+    REQUIRE(drain(a, at(200)).size() == 1);
+    REQUIRE(drain(a, at(300)).size() == 1);  // m0's timer: repeated, RTO doubled
+    CHECK(a.rto() == ms(600));
+    feed(a, ack_body(2, 0), at(400));
+    CHECK(a.pop_acknowledged() == std::uint16_t{0});
+    CHECK(a.pop_acknowledged() == std::uint16_t{1});
+    CHECK(a.srtt() == ms(100));
+    CHECK(a.rto() == ms(300));
+    // An ack whose newest covered transmission is a first one samples it: m2 sent at 500, acked at 580.
+    REQUIRE(a.send(0, text("m2"), at(500)));
+    REQUIRE(drain(a, at(500)).size() == 1);
+    feed(a, ack_body(3, 0), at(580));
+    // RFC 6298 with R = 80: RTTVAR = 3/4 50 + 1/4 20 = 42.5, SRTT = 97.5, RTO = 267.5 -> 268.
     CHECK(a.rto() == ms(268));
 }
 
@@ -463,11 +491,12 @@ TEST_CASE("channel: one backoff per loss event, each message on its own timer") 
     CHECK(r[1] == msg_body(1, 0, text("m")));
     CHECK(a.rto() == ms(600));
     CHECK(a.next_deadline() == at(400));
-    // 0 acknowledged: only its timer stops (no RTT sample: it was sent twice).
+    // 0 acknowledged: its timer stops (no RTT sample: it was sent twice) and the progress ends the
+    // backoff: the RTO is 300 again (1 stays armed with 600).
     feed(a, ack_body(1, 0), at(310));
     CHECK(acknowledged(a) == std::vector<std::uint16_t>{0});
-    CHECK(a.rto() == ms(600));
-    // 2 and 3 expire at 400, armed with the old 300: the same loss event, no second doubling.
+    CHECK(a.rto() == ms(300));
+    // 2 and 3 expire at 400, both armed with 300: one loss event, one doubling (to 600).
     r = drain(a, at(400));
     REQUIRE(r.size() == 2);
     CHECK(r[0] == msg_body(2, 0, text("m")));

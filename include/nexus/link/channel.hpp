@@ -521,8 +521,15 @@ private:
         // only stops the message's repeats: the peer holds it but cannot hand it over before the
         // gap below it is filled, and a link that dies first takes it along. It is confirmed
         // (pop_acknowledged) once the cumulative part passes it: received in order.
+        // RTT sample: the ack answers the newest transmission among the messages it covers (a
+        // receiver acks every arrival). Sampled only when that transmission was a message's first
+        // and only one (Karn) and the ack is its first news of it: an ack covering a message whose
+        // own ack was lost is not that message's round trip but a later arrival's, and sampling it
+        // from the message's send would add the wait in between (up to an RTO) to the estimate.
         bool any = false;
-        bool have_sample = false;
+        bool have_newest = false;
+        std::uint32_t newest_order = 0;
+        bool sample_ok = false;
         timestamp sample_sent{};
         for (int k = 0; k < sent; ++k) {
             const int bit = k - next_off - 1;
@@ -537,13 +544,15 @@ private:
                 ++s_.confirmed_count;
                 ++s_.stats.messages_acked;
             }
+            if (covered && (!have_newest || static_cast<std::int32_t>(m.tx_order - newest_order) > 0)) {
+                have_newest = true;
+                newest_order = m.tx_order;
+                sample_ok = !m.acked && m.transmissions == 1;
+                sample_sent = m.first_sent;
+            }
             if (m.acked || !covered) continue;
             m.acked = true;
             any = true;
-            if (m.transmissions == 1 && (!have_sample || m.first_sent > sample_sent)) {
-                have_sample = true;  // Karn: only a message sent once gives an unambiguous sample
-                sample_sent = m.first_sent;
-            }
             // Every unacknowledged message transmitted before this one gains evidence of loss.
             for (int j = 0; j < sent; ++j) {
                 out_slot& o = out_at(seq_at(static_cast<std::uint16_t>(j)));
@@ -557,7 +566,13 @@ private:
             ++s_.stats.acks_stale;
             return ok();
         }
-        if (have_sample) sample(now - sample_sent);
+        // New progress ends any backoff, with or without a sample: the path delivers again. Left
+        // doubled, the RTO of a lossy path whose acks mostly answer repeats (no sample) would stay
+        // at its bound; the next clean sample refines it.
+        if (sample_ok)
+            sample(now - sample_sent);
+        else
+            s_.rto = s_.base_rto;
         for (int k = 0; k < sent; ++k) {
             out_slot& o = out_at(seq_at(static_cast<std::uint16_t>(k)));
             if (!o.acked && o.later_acked >= fast_threshold && o.transmissions < max_transmissions()) o.fast = true;

@@ -19,6 +19,20 @@ inline constexpr std::uint8_t link_setup_max_sends = 4;
 /// replayed request cannot make it send proofs faster than that.
 inline constexpr duration link_proof_repeat_gap = duration::milliseconds(500);
 
+/// Link setup over slow paths (docs/link.md, "Setup timeout"): a request and its proof cross every
+/// hop of the path, and on a LoRa channel shared by many nodes each hop can take seconds. A link
+/// over a path of one-way latency L (routing::path_latency: the worst hop's latency x the hops)
+/// waits link_setup_latency_factor x L, never less than the configured establishment timeout and
+/// never more than four times it: 30 s up to ~1.9 s one way (any WiFi path), 64 s for ten SF8 LoRa
+/// hops. The bound also caps what a forged hop count in a request can make a responder wait.
+inline constexpr std::uint32_t link_setup_latency_factor = 16;
+constexpr duration link_setup_timeout(duration configured, std::uint32_t latency_ms) noexcept {
+    const std::int64_t want = std::int64_t{latency_ms} * link_setup_latency_factor;
+    const std::int64_t cap = configured.count_ms() * 4;
+    if (want <= configured.count_ms()) return configured;
+    return duration::milliseconds(want < cap ? want : cap);
+}
+
 struct link_config {
     duration establishment_timeout = duration::seconds(30);  ///< request -> active; also identify
     duration keepalive_interval = duration::seconds(120);    ///< initiator probes after this silence

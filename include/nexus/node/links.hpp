@@ -55,17 +55,20 @@ public:
     // -- the application's calls --
 
     /// Opens a link to `destination` (owned by `peer`) through `hop`, a path of `latency_ms` one
-    /// way; returns the link id. full when every slot is taken. The request goes again, identical,
-    /// when no proof came back within request_retry() (a lost request or proof would otherwise
-    /// cost the whole establishment timeout).
+    /// way; returns the link id. full when every slot is taken. The link waits
+    /// link_setup_timeout(establishment_timeout, latency_ms) for the proof. The request goes again,
+    /// identical, when no proof came back within request_retry() (a lost request or proof would
+    /// otherwise cost the whole establishment timeout).
     result<truncated_hash> open(context& ctx, const truncated_hash& destination,
                                 const public_identity<P>& peer, const routing::next_hop& hop,
                                 const truncated_hash& via, std::uint32_t latency_ms, timestamp now) noexcept {
         slot* s = free_slot();
         if (s == nullptr) return fail(error::full);
         clear(*s);
-        s->l.emplace(link_type::initiate(peer, destination, *ctx.rng, now, ctx.config.link,
-                                         request_retry(ctx.config.link.establishment_timeout, latency_ms)));
+        link_config config = ctx.config.link;
+        config.establishment_timeout = link_setup_timeout(config.establishment_timeout, latency_ms);
+        s->l.emplace(link_type::initiate(peer, destination, *ctx.rng, now, config,
+                                         request_retry(config.establishment_timeout, latency_ms)));
         ++used_;
         s->iface = hop.iface;
         s->via = via;
@@ -165,7 +168,15 @@ public:
         if (in.duplicate) return transport.duplicate(ctx);
         if (ctx.events.room() < 1) return fail(error::full);
         // The request is checked before room is made: a malformed one must not evict a pending link.
-        auto l = link_type::accept(ctx.self, p, *ctx.rng, now, ctx.config.link);
+        // The proof goes back and the initiator's first packet comes over as many hops as the
+        // request crossed: estimated as the arrival interface's latency x that hop count (as
+        // routing::path_latency scores a path; the sender sets the count, the cap bounds it).
+        link_config config = ctx.config.link;
+        const std::uint32_t hop_ms =
+            iface < ctx.interface_count() ? std::uint32_t{ctx.metrics(iface).latency_ms} + 1u : 1u;
+        config.establishment_timeout =
+            link_setup_timeout(config.establishment_timeout, hop_ms * (std::uint32_t{p.header.hops} + 1u));
+        auto l = link_type::accept(ctx.self, p, *ctx.rng, now, config);
         if (!l) {
             ++ctx.stats.links_rejected;
             return fail(l.error());

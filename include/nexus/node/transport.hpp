@@ -77,6 +77,7 @@ struct link_route {
     bool confirmed = false;     ///< and the initiator sent on the link after it (kept against newcomers)
     std::uint8_t requests = 0;  ///< link requests forwarded (the first and its repeats)
     std::uint8_t proofs = 0;    ///< proofs forwarded back
+    duration setup{};           ///< link_setup_timeout over our path to the destination
 };
 
 template <hash_profile P, random_source R, node_capacities C>
@@ -155,7 +156,7 @@ public:
     /// next hop to (`out`, `next_hop`): enters the link table (header comment) and goes on.
     result<void> forward_link_request(context& ctx, interface_id iface, const inbound_packet& in,
                                       interface_id out, const truncated_hash& next_hop,
-                                      timestamp now) noexcept {
+                                      std::uint32_t latency_ms, timestamp now) noexcept {
         const wire::packet_view& p = in.packet;
         if (p.data.size() < link_request_data_size) return fail(error::invalid_length);
         const truncated_hash id = link_id_of(p);
@@ -180,7 +181,8 @@ public:
         e.toward_responder = out;
         e.destination = p.header.destination;
         e.next_hop = next_hop;
-        e.expires = now + ctx.config.link.establishment_timeout;
+        e.setup = link_setup_timeout(ctx.config.link.establishment_timeout, latency_ms);
+        e.expires = now + e.setup;
         e.last_request = now;
         e.requests = 1;
         if (auto r = forward(ctx, p, out, next_hop); !r) return r;
@@ -221,7 +223,7 @@ public:
         if (e->confirmed)
             e->expires = now + ctx.config.link_table_lifetime;
         else  // the responder talking: alive (a lost RTT packet must not cut the link), still evictable
-            e->expires = std::max(e->expires, now + ctx.config.link.establishment_timeout);
+            e->expires = std::max(e->expires, now + e->setup);
         if (auto r = forward(ctx, p, out, truncated_hash{}); !r) return r;
         remember(in.hash);
         signal_traffic(ctx, e->destination, out, p.raw.size(), now);

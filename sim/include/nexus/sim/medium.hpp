@@ -50,6 +50,7 @@ using link_id = std::uint32_t;
 using sim_time = std::uint64_t;  ///< microseconds since the start of the simulation
 
 inline constexpr sim_time us_per_ms = 1000;
+inline constexpr sim_time us_per_s = 1000 * us_per_ms;
 constexpr sim_time from_ms(std::uint64_t ms) noexcept { return ms * us_per_ms; }
 constexpr sim_time from_seconds(double s) noexcept { return static_cast<sim_time>(s * 1e6 + 0.5); }
 
@@ -357,6 +358,9 @@ public:
         s.up = up;
         if (!up) flush_link(l, std::nullopt);
     }
+
+    /// Changes a link's frame loss probability (0..1) from now on, e.g. to load a converged mesh.
+    void set_loss(link_id l, double loss) { links_.at(l).params.loss = std::clamp(loss, 0.0, 1.0); }
 
     /// A node stops: queued frames vanish, its transmissions are cut off, nothing reaches it.
     void crash(node_id n) { take_down(n); }
