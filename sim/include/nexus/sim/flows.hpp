@@ -80,7 +80,6 @@ struct flow {
     bool done() const noexcept { return failed != flow_obstacle::none || finished; }
 
     // -- the driver's state --
-    bool started = false;
     bool finished = false;  ///< every message sent (and, reliable, confirmed)
     std::uint32_t next = 0;
     sim_time deadline = 0;
@@ -192,7 +191,6 @@ private:
 
     void begin(std::size_t f) {
         flow& fl = flows_[f];
-        fl.started = true;
         fl.deadline = m_->now_us() + fl.params.timeout;
         open(f);
     }
